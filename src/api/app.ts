@@ -1,0 +1,134 @@
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyError, type FastifyServerOptions } from "fastify";
+
+import { StoreConflictError } from "../store/store.ts";
+import { registerAuth } from "./auth.ts";
+import type { Api, ApiContext } from "./context.ts";
+import { FieldError, HttpError } from "./errors.ts";
+import { registerIdempotency } from "./idempotency.ts";
+import { applicationRoutes } from "./routes/applications.ts";
+import { attemptRoutes } from "./routes/attempts.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { backgroundTaskRoutes } from "./routes/background-tasks.ts";
+import { endpointExtraRoutes } from "./routes/endpoint-extras.ts";
+import { endpointRoutes } from "./routes/endpoints.ts";
+import { eventTypeRoutes } from "./routes/event-types.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { messageRoutes } from "./routes/messages.ts";
+import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
+import { toValidationItems } from "./validation.ts";
+
+/** Largest request body accepted; larger ones get 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The request body as received, kept so a message payload is stored byte for byte. */
+    rawBody?: string;
+  }
+}
+
+/**
+ * Builds the HTTP API (not listening: `listen` is the caller's business, so tests can use
+ * `inject` or a real socket). Every route is a plugin with JSON schemas; the OpenAPI document at
+ * `/api/v1/openapi.json` is generated from those same schemas.
+ */
+export async function buildApi(context: ApiContext, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<Api> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+    ajv: { customOptions: { coerceTypes: "array", useDefaults: true, removeAdditional: false, allErrors: true } },
+    requestIdHeader: "svix-req-id",
+    disableRequestLogging: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Empty bodies are allowed (clients send `content-type: application/json` on bodiless POSTs).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = body as string;
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      request.rawBody = text;
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new HttpError("invalid_json", `Request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  // `event_types[]=a&event_types[]=b` is the SDK's array spelling in some languages.
+  app.addHook("preValidation", async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (!query) return;
+    for (const key of Object.keys(query)) {
+      if (key.endsWith("[]")) {
+        query[key.slice(0, -2)] = query[key];
+        delete query[key];
+      }
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if ("validation" in error && error.validation) {
+      return reply.code(422).send({ detail: toValidationItems(error.validation, error.validationContext ?? "body") });
+    }
+    if (error instanceof FieldError) {
+      return reply.code(422).send({ detail: [{ loc: error.loc, msg: error.message, type: error.type }] });
+    }
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).send({ code: error.code, detail: error.message });
+    }
+    if (error instanceof StoreConflictError) {
+      return reply.code(409).send({ code: "conflict", detail: error.message });
+    }
+    const code = (error as FastifyError).code;
+    if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply.code(413).send({ code: "payload_too_large", detail: `Request body exceeds ${BODY_LIMIT_BYTES} bytes` });
+    }
+    if (code === "SQLITE_BUSY" || code === "ECONNREFUSED" || code === "57P01") {
+      request.log.warn({ err: error }, "store unavailable");
+      return reply.code(503).send({ code: "unavailable", detail: "Storage is unavailable, try again" });
+    }
+    const statusCode = (error as FastifyError).statusCode;
+    if (statusCode && statusCode >= 400 && statusCode < 500) {
+      return reply.code(statusCode).send({ code: "bad_request", detail: error.message });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return reply.code(500).send({ code: "server_error", detail: "Internal server error" });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ code: "not_found", detail: `No route ${request.method} ${request.url.split("?")[0]}` });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Herald API", version: "1.1.1", description: "Svix-compatible webhook API served by Herald" },
+      components: { securitySchemes: { HTTPBearer: { type: "http", scheme: "bearer" } } },
+      security: [{ HTTPBearer: [] }],
+    },
+  });
+
+  registerAuth(app, context);
+  registerIdempotency(app, context);
+
+  for (const routes of [
+    healthRoutes,
+    authRoutes,
+    applicationRoutes,
+    eventTypeRoutes,
+    endpointRoutes,
+    endpointExtraRoutes,
+    messageRoutes,
+    attemptRoutes,
+    backgroundTaskRoutes,
+    operationalWebhookRoutes,
+  ]) {
+    await app.register(async (scope) => routes(scope as unknown as Api, context));
+  }
+
+  app.get("/api/v1/openapi.json", { schema: { hide: true }, config: { access: "public" } }, async () => app.swagger());
+  return app as unknown as Api;
+}

@@ -1,0 +1,118 @@
+import type {
+  Application,
+  Attempt,
+  BackgroundTask,
+  Destination,
+  Endpoint,
+  EventType,
+  Message,
+} from "../domain/types.ts";
+import { MESSAGE_STATUS_TEXT } from "../domain/types.ts";
+
+/** Domain objects → Svix wire shapes. Legacy aliases are emitted beside the current names. */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function applicationOut(app: Application) {
+  return {
+    id: app.id,
+    uid: app.uid,
+    name: app.name,
+    throttleRate: app.throttleRate,
+    rateLimit: app.throttleRate,
+    metadata: app.metadata,
+    createdAt: iso(app.createdAt),
+    updatedAt: iso(app.updatedAt),
+  };
+}
+
+export function eventTypeOut(eventType: EventType, withSchemas = true) {
+  return {
+    name: eventType.name,
+    description: eventType.description,
+    archived: eventType.archived,
+    deprecated: eventType.deprecated,
+    featureFlag: eventType.featureFlag,
+    schemas: withSchemas ? eventType.schemas : null,
+    createdAt: iso(eventType.createdAt),
+    updatedAt: iso(eventType.updatedAt),
+  };
+}
+
+export function endpointOut(endpoint: Endpoint) {
+  return {
+    id: endpoint.id,
+    uid: endpoint.uid,
+    url: endpoint.url,
+    description: endpoint.description,
+    disabled: endpoint.disabled,
+    eventTypes: endpoint.eventTypes,
+    filterTypes: endpoint.eventTypes,
+    channels: endpoint.channels,
+    throttleRate: endpoint.throttleRate,
+    rateLimit: endpoint.throttleRate,
+    version: endpoint.version,
+    metadata: endpoint.metadata,
+    createdAt: iso(endpoint.createdAt),
+    updatedAt: iso(endpoint.updatedAt),
+  };
+}
+
+/** Svix answers `{}` when content is not wanted and `{"expired": true}` once it is gone. */
+export function payloadOut(message: Message, withContent: boolean): Record<string, unknown> {
+  if (!withContent) return {};
+  if (message.payload === null) return { expired: true };
+  return JSON.parse(message.payload) as Record<string, unknown>;
+}
+
+export function messageOut(message: Message, withContent: boolean) {
+  return {
+    id: message.id,
+    eventId: message.eventId,
+    eventType: message.eventType,
+    payload: payloadOut(message, withContent),
+    channels: message.channels,
+    timestamp: iso(message.createdAt),
+  };
+}
+
+export function attemptOut(attempt: Attempt, withContent = true) {
+  return {
+    id: attempt.id,
+    msgId: attempt.msgId,
+    endpointId: attempt.endpointId,
+    url: attempt.url,
+    response: withContent ? attempt.response : "",
+    responseStatusCode: attempt.responseStatusCode,
+    responseDurationMs: attempt.responseDurationMs,
+    status: attempt.status,
+    statusText: MESSAGE_STATUS_TEXT[attempt.status],
+    triggerType: attempt.triggerType,
+    timestamp: iso(attempt.createdAt),
+    attemptNumber: attempt.attemptNumber,
+    request: withContent ? attempt.request : { ...attempt.request, body: null },
+  };
+}
+
+export function messageEndpointOut(destination: Destination, endpoint: Endpoint) {
+  return {
+    ...endpointOut(endpoint),
+    status: destination.status,
+    statusText: MESSAGE_STATUS_TEXT[destination.status],
+    nextAttempt: destination.nextAttemptAt === null ? null : iso(destination.nextAttemptAt),
+    attemptCount: destination.attemptCount,
+  };
+}
+
+export function endpointMessageOut(destination: Destination, message: Message, withContent: boolean) {
+  return {
+    ...messageOut(message, withContent),
+    status: destination.status,
+    statusText: MESSAGE_STATUS_TEXT[destination.status],
+    nextAttempt: destination.nextAttemptAt === null ? null : iso(destination.nextAttemptAt),
+  };
+}
+
+export function backgroundTaskOut(task: BackgroundTask) {
+  return { id: task.id, status: task.status, task: task.kind, data: task.data, updatedAt: iso(task.updatedAt) };
+}

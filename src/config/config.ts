@@ -1,0 +1,171 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+import { parseCidrList } from "../net/address-policy.ts";
+
+/**
+ * Herald's resolved configuration: read from `HERALD_*` environment variables (and optionally a
+ * JSON file named by HERALD_CONFIG_FILE with the same keys; the environment wins), validated once
+ * at start-up and frozen. A bad value stops the start with a message naming the variable.
+ */
+export interface ResolvedConfig {
+  /** @defaultValue 8071 */
+  readonly port: number;
+  /** @defaultValue "127.0.0.1" */
+  readonly host: string;
+  /** Base URL used in links Herald hands out (portal). @defaultValue http://<host>:<port> */
+  readonly publicUrl: string;
+  /** @defaultValue "./data" */
+  readonly dataDir: string;
+  /** postgres://… selects PostgreSQL; empty means SQLite in dataDir. */
+  readonly databaseUrl: string | null;
+  /** Admin bearer token; generated into the data directory on first start when unset. */
+  readonly adminToken: string | null;
+  /** Key for encryption at rest and app-token signing; generated into the data directory when unset. */
+  readonly mainSecret: string | null;
+  readonly allowedSubnets: readonly string[];
+  readonly allowedDomains: readonly string[];
+  readonly proxyUrl: string | null;
+  /** @defaultValue "info" */
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Delays between attempts, seconds. @defaultValue 5,300,1800,7200,18000,36000,36000 */
+  readonly retryScheduleSeconds: readonly number[];
+  /** @defaultValue 15000 */
+  readonly requestTimeoutMs: number;
+  /** Continuous failure after which an endpoint is disabled. @defaultValue 120 (5 days) */
+  readonly disableAfterHours: number;
+  /** Deliveries in flight per worker process. @defaultValue 256 */
+  readonly workerConcurrency: number;
+  /** Response bytes kept per attempt. @defaultValue 20000 */
+  readonly responseBodyLimit: number;
+}
+
+export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+type Source = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+function readConfigFile(env: Source): Source {
+  const file = env.HERALD_CONFIG_FILE;
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError("HERALD_CONFIG_FILE", `cannot be read as JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError("HERALD_CONFIG_FILE", "must hold a JSON object of HERALD_* keys");
+  }
+  const source: Source = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!key.startsWith("HERALD_")) throw new ConfigError("HERALD_CONFIG_FILE", `has unknown key ${key}`);
+    source[key] = Array.isArray(value) ? value.join(",") : String(value);
+  }
+  return source;
+}
+
+function integer(source: Source, name: string, fallback: number, min: number, max: number): number {
+  const raw = source[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function list(source: Source, name: string): string[] {
+  return (source[name] ?? "")
+    .split(/[\s,]+/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function optional(source: Source, name: string): string | null {
+  const value = source[name]?.trim();
+  return value ? value : null;
+}
+
+function url(source: Source, name: string, protocols: string[]): string | null {
+  const value = optional(source, name);
+  if (value === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${value}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use one of ${protocols.join(" ")}, got "${parsed.protocol}"`);
+  }
+  return value;
+}
+
+export function resolveConfig(env: Source = process.env): ResolvedConfig {
+  const source: Source = { ...readConfigFile(env), ...env };
+  const port = integer(source, "HERALD_PORT", 8071, 0, 65535);
+  const host = optional(source, "HERALD_HOST") ?? "127.0.0.1";
+
+  const logLevel = (optional(source, "HERALD_LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError("HERALD_LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+
+  let allowedSubnets: string[];
+  try {
+    allowedSubnets = parseCidrList(source.HERALD_ALLOWED_SUBNETS ?? "");
+  } catch (error) {
+    throw new ConfigError("HERALD_ALLOWED_SUBNETS", (error as Error).message);
+  }
+  const allowedDomains = list(source, "HERALD_ALLOWED_DOMAINS");
+  for (const domain of allowedDomains) {
+    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(domain)) {
+      throw new ConfigError("HERALD_ALLOWED_DOMAINS", `has an invalid domain "${domain}"`);
+    }
+  }
+
+  const retryScheduleSeconds = source.HERALD_RETRY_SCHEDULE
+    ? list(source, "HERALD_RETRY_SCHEDULE").map((item) => {
+        if (!/^\d+$/.test(item)) throw new ConfigError("HERALD_RETRY_SCHEDULE", `must be a comma-separated list of seconds, got "${item}"`);
+        return Number(item);
+      })
+    : DEFAULT_RETRY_SCHEDULE_SECONDS;
+
+  const adminToken = optional(source, "HERALD_ADMIN_TOKEN");
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new ConfigError("HERALD_ADMIN_TOKEN", "must be at least 16 characters");
+  }
+  const mainSecret = optional(source, "HERALD_MAIN_SECRET");
+  if (mainSecret !== null && mainSecret.length < 16) {
+    throw new ConfigError("HERALD_MAIN_SECRET", "must be at least 16 characters");
+  }
+
+  const databaseUrl = url(source, "HERALD_DATABASE_URL", ["postgres:", "postgresql:", "sqlite:"]);
+  const config: ResolvedConfig = {
+    port,
+    host,
+    publicUrl: (url(source, "HERALD_PUBLIC_URL", ["http:", "https:"]) ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, ""),
+    dataDir: path.resolve(optional(source, "HERALD_DATA_DIR") ?? "data"),
+    databaseUrl,
+    adminToken,
+    mainSecret,
+    allowedSubnets,
+    allowedDomains,
+    proxyUrl: url(source, "HERALD_PROXY_URL", ["http:", "https:", "socks5:"]),
+    logLevel: logLevel as ResolvedConfig["logLevel"],
+    retryScheduleSeconds,
+    requestTimeoutMs: integer(source, "HERALD_REQUEST_TIMEOUT_MS", 15_000, 100, 300_000),
+    disableAfterHours: integer(source, "HERALD_DISABLE_AFTER_HOURS", 120, 1, 24 * 365),
+    workerConcurrency: integer(source, "HERALD_WORKER_CONCURRENCY", 256, 1, 10_000),
+    responseBodyLimit: integer(source, "HERALD_RESPONSE_BODY_LIMIT", 20_000, 0, 1_048_576),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * Object ids are a prefix plus a 27-character base62 string of 6 bytes of milliseconds and 14
+ * random bytes (a millisecond KSUID, as Svix uses). Ids of one kind sort by creation time, so they
+ * double as pagination cursors.
+ */
+export const ID_PREFIXES = {
+  application: "app_",
+  endpoint: "ep_",
+  message: "msg_",
+  attempt: "atmpt_",
+  backgroundTask: "qtask_",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const ENCODED_LENGTH = 27;
+
+function encodeBase62(bytes: Buffer): string {
+  let value = BigInt("0x" + bytes.toString("hex"));
+  let text = "";
+  while (value > 0n) {
+    text = BASE62[Number(value % 62n)] + text;
+    value /= 62n;
+  }
+  return text.padStart(ENCODED_LENGTH, "0");
+}
+
+export function newId(kind: IdKind, nowMs: number = Date.now()): string {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUIntBE(nowMs, 0, 6);
+  randomBytes(14).copy(bytes, 6);
+  return ID_PREFIXES[kind] + encodeBase62(bytes);
+}
+
+/** The smallest id of a kind created at or after `ms`: a time bound usable against id columns. */
+export function idLowerBoundAt(kind: IdKind, ms: number): string {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUIntBE(Math.max(0, Math.floor(ms)), 0, 6);
+  return ID_PREFIXES[kind] + encodeBase62(bytes);
+}
+
+export function hasIdPrefix(kind: IdKind, value: string): boolean {
+  return value.startsWith(ID_PREFIXES[kind]) && value.length === ID_PREFIXES[kind].length + ENCODED_LENGTH;
+}

@@ -1,0 +1,145 @@
+/**
+ * Herald's domain objects, camelCase, with times as epoch milliseconds. Each store maps its rows to
+ * these in exactly one place; the API maps these to Svix's wire shapes in `src/api/serializers.ts`.
+ */
+
+export type StringMap = Record<string, string>;
+
+export interface Application {
+  id: string;
+  uid: string | null;
+  name: string;
+  throttleRate: number | null;
+  metadata: StringMap;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EventType {
+  name: string;
+  description: string;
+  schemas: Record<string, unknown> | null;
+  archived: boolean;
+  deprecated: boolean;
+  featureFlag: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One signing key of an endpoint. Only the newest has `expiresAt: null`; rotated-out keys sign until they expire. */
+export interface EndpointKey {
+  key: string;
+  expiresAt: number | null;
+}
+
+export interface Endpoint {
+  id: string;
+  appId: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  eventTypes: string[] | null;
+  channels: string[] | null;
+  /** Newest first. Decrypted by the store; encrypted at rest. */
+  keys: EndpointKey[];
+  /** Custom request headers. Decrypted by the store; encrypted at rest. */
+  headers: StringMap;
+  throttleRate: number | null;
+  disabled: boolean;
+  /** Start of the current run of failed attempts; null after any success. Drives auto-disable. */
+  firstFailureAt: number | null;
+  metadata: StringMap;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Message {
+  id: string;
+  appId: string;
+  eventId: string | null;
+  eventType: string;
+  /** The payload as JSON text, byte for byte what is delivered; null once expunged or expired. */
+  payload: string | null;
+  channels: string[] | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Svix `MessageStatus`: used for attempts and for a message's state at one endpoint. */
+export const MESSAGE_STATUS = Object.freeze({ success: 0, pending: 1, fail: 2, sending: 3 } as const);
+export type MessageStatus = (typeof MESSAGE_STATUS)[keyof typeof MESSAGE_STATUS];
+export const MESSAGE_STATUS_TEXT: Record<MessageStatus, "success" | "pending" | "fail" | "sending"> = {
+  0: "success",
+  1: "pending",
+  2: "fail",
+  3: "sending",
+};
+
+/** Svix `MessageAttemptTriggerType`. Manual attempts (resend, recover) are single-shot. */
+export const TRIGGER = Object.freeze({ scheduled: 0, manual: 1 } as const);
+export type TriggerType = (typeof TRIGGER)[keyof typeof TRIGGER];
+
+/** What happened to one message at one endpoint, as Svix's "message destination". */
+export interface Destination {
+  msgId: string;
+  endpointId: string;
+  appId: string;
+  status: MessageStatus;
+  nextAttemptAt: number | null;
+  attemptCount: number;
+  updatedAt: number;
+}
+
+export interface AttemptRequest {
+  method: string;
+  url: string;
+  /** Headers as sent, with sensitive values replaced by a redaction marker. */
+  headers: StringMap;
+  /** Body as sent, or null when it is the message payload itself (not stored twice). */
+  body: string | null;
+}
+
+export interface Attempt {
+  id: string;
+  appId: string;
+  msgId: string;
+  endpointId: string;
+  url: string;
+  status: MessageStatus;
+  /** 0 when no HTTP response was received (timeout, DNS, connection or blocked address). */
+  responseStatusCode: number;
+  /** Response body truncated to RESPONSE_BODY_LIMIT, or the error text when there was no response. */
+  response: string;
+  responseDurationMs: number;
+  triggerType: TriggerType;
+  attemptNumber: number;
+  request: AttemptRequest;
+  createdAt: number;
+}
+
+export type BackgroundTaskKind = "endpoint.recover" | "endpoint.replay";
+export type BackgroundTaskStatus = "running" | "finished" | "failed";
+
+export interface BackgroundTask {
+  id: string;
+  kind: BackgroundTaskKind;
+  status: BackgroundTaskStatus;
+  data: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Cursor paging over id-ordered lists, as Svix: `iterator` is the last id seen, `-id` pages backwards. */
+export interface PageRequest {
+  limit: number;
+  iterator: string | null;
+  order: "ascending" | "descending";
+}
+
+export interface Page<T> {
+  items: T[];
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}

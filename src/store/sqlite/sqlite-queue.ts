@@ -1,0 +1,172 @@
+import { TRIGGER } from "../../domain/types.ts";
+import type { DeliveryOutcome, DeliveryRequest, Job, Lease, QueueStore } from "../store.ts";
+import type { SqliteContext } from "./sqlite-database.ts";
+import { lazy } from "./sqlite-database.ts";
+import type { QueueStatements } from "./sqlite-queue-statements.ts";
+import { insertJob, newLeaseToken } from "./sqlite-queue-statements.ts";
+import type { DbDestination } from "./sqlite-rows.ts";
+import { attemptToRow, rowToJob } from "./sqlite-rows.ts";
+
+/**
+ * The queue (see the comment on Store in store.ts). Every write runs in a `BEGIN IMMEDIATE`
+ * transaction: it takes the database write lock up front, so two processes claiming at once are
+ * serialized (the second waits up to busy_timeout) instead of both reading the same due rows or
+ * failing with SQLITE_BUSY when upgrading a read transaction.
+ */
+export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatements): QueueStore {
+  const st = lazy(() => ({
+    insertAttempt: db.prepare(
+      `INSERT INTO attempts (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
+         response_duration_ms, trigger_type, attempt_number, request_method, request_url, request_headers,
+         request_body, created_at)
+       VALUES (@id, @app_id, @msg_id, @endpoint_id, @url, @status, @response_status_code, @response,
+         @response_duration_ms, @trigger_type, @attempt_number, @request_method, @request_url, @request_headers,
+         @request_body, @created_at)`,
+    ),
+    // Manual attempts (resend, recover) do not count towards the scheduled retry schedule, so they
+    // leave attempt_count alone.
+    finishDestination: db.prepare<DbDestination & { scheduled: number }>(
+      `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
+       VALUES (@msg_id, @endpoint_id, @app_id, @status, @next_attempt_at, @attempt_count, @updated_at)
+       ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+         status = excluded.status, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
+         attempt_count = CASE WHEN @scheduled = 1 THEN excluded.attempt_count ELSE attempt_count END`,
+    ),
+    endpointSucceeded: db.prepare<[string]>("UPDATE endpoints SET first_failure_at = NULL WHERE id = ? AND first_failure_at IS NOT NULL"),
+    endpointFailed: db.prepare<[number, string]>("UPDATE endpoints SET first_failure_at = ? WHERE id = ? AND first_failure_at IS NULL"),
+    endpointFirstFailure: db.prepare<[string], { first_failure_at: number | null }>("SELECT first_failure_at FROM endpoints WHERE id = ?"),
+  }));
+
+  const claimTx = db.transaction((limit: number, lease: Lease): Job[] => {
+    const q = queue();
+    const runAt = lease.now + lease.leaseMs;
+    return q.selectDue.all(lease.now, limit).map((row) => {
+      const token = newLeaseToken(lease.workerId);
+      q.lease.run({ id: row.id, run_at: runAt, lease_token: token });
+      return rowToJob({ ...row, run_at: runAt, lease_token: token });
+    });
+  });
+
+  const fanOutTx = db.transaction((job: Job, endpointIds: string[], lease: Lease): Job[] => {
+    const q = queue();
+    // Deleting the fanout job under its lease token is the ownership check: if another worker took
+    // the job over, nothing is deleted and nothing is queued.
+    if (q.deleteLeased.run(job.id, job.leaseToken).changes === 0) return [];
+    const runAt = lease.now + lease.leaseMs;
+    const jobs: Job[] = [];
+    for (const endpointId of endpointIds) {
+      q.upsertPendingDestination.run({
+        msg_id: job.msgId!,
+        endpoint_id: endpointId,
+        app_id: job.appId,
+        next_attempt_at: lease.now,
+        updated_at: lease.now,
+      });
+      const row = {
+        kind: "deliver",
+        app_id: job.appId,
+        msg_id: job.msgId,
+        endpoint_id: endpointId,
+        task_id: null,
+        attempt: 1,
+        trigger_type: TRIGGER.scheduled,
+        run_at: runAt,
+        lease_token: newLeaseToken(lease.workerId),
+      };
+      jobs.push(rowToJob({ id: insertJob(q, row), ...row }));
+    }
+    return jobs;
+  });
+
+  const enqueueTx = db.transaction((deliveries: DeliveryRequest[]) => {
+    const q = queue();
+    for (const delivery of deliveries) {
+      // No "now" is passed in, so the destination's updated_at is the time the delivery is due.
+      q.upsertPendingDestination.run({
+        msg_id: delivery.msgId,
+        endpoint_id: delivery.endpointId,
+        app_id: delivery.appId,
+        next_attempt_at: delivery.runAt,
+        updated_at: delivery.runAt,
+      });
+      insertJob(q, {
+        kind: "deliver",
+        app_id: delivery.appId,
+        msg_id: delivery.msgId,
+        endpoint_id: delivery.endpointId,
+        task_id: null,
+        attempt: 1,
+        trigger_type: delivery.trigger,
+        run_at: delivery.runAt,
+        lease_token: null,
+      });
+    }
+  });
+
+  const completeTx = db.transaction((job: Job, outcome: DeliveryOutcome): { firstFailureAt: number | null } => {
+    const q = queue();
+    const { attempt } = outcome;
+    st().insertAttempt.run(attemptToRow(attempt));
+
+    // The job first: whether its lease still holds decides whether this worker may also move the
+    // destination on. If the lease was lost the attempt is still recorded (it happened) and the
+    // endpoint's health still learns from it, but the destination and the job belong to the new
+    // owner, whose own completion will set them.
+    const stillOwned =
+      outcome.retryAt === null
+        ? q.deleteLeased.run(job.id, job.leaseToken).changes === 1
+        : q.reschedule.run({ id: job.id, lease_token: job.leaseToken, run_at: outcome.retryAt }).changes === 1;
+
+    if (stillOwned) {
+      const scheduled = attempt.triggerType === TRIGGER.scheduled;
+      st().finishDestination.run({
+        msg_id: attempt.msgId,
+        endpoint_id: attempt.endpointId,
+        app_id: attempt.appId,
+        status: outcome.destinationStatus,
+        next_attempt_at: outcome.retryAt,
+        attempt_count: scheduled ? attempt.attemptNumber : 0,
+        updated_at: attempt.createdAt,
+        scheduled: scheduled ? 1 : 0,
+      });
+    }
+
+    if (outcome.endpointHealth === "success") st().endpointSucceeded.run(attempt.endpointId);
+    else if (outcome.endpointHealth === "failure") st().endpointFailed.run(attempt.createdAt, attempt.endpointId);
+    return { firstFailureAt: st().endpointFirstFailure.get(attempt.endpointId)?.first_failure_at ?? null };
+  });
+
+  const releaseTx = db.transaction((jobs: Job[], runAt: number) => {
+    const q = queue();
+    for (const job of jobs) q.release.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt });
+  });
+
+  return {
+    async claimJobs(limit, lease) {
+      if (limit <= 0) return [];
+      return claimTx.immediate(Math.floor(limit), lease);
+    },
+    async fanOut(job, endpointIds, lease) {
+      return fanOutTx.immediate(job, endpointIds, lease);
+    },
+    async enqueueDeliveries(deliveries) {
+      if (deliveries.length > 0) enqueueTx.immediate(deliveries);
+    },
+    async completeDelivery(job, outcome) {
+      return completeTx.immediate(job, outcome);
+    },
+    async dropJob(job) {
+      queue().deleteLeased.run(job.id, job.leaseToken);
+    },
+    async releaseJobs(jobs, runAt) {
+      if (jobs.length > 0) releaseTx.immediate(jobs, runAt);
+    },
+    async nextJobDueAt() {
+      return queue().nextDue.get()?.run_at ?? null;
+    },
+    async queueStats(now) {
+      const row = queue().stats.get({ now });
+      return { depth: row?.depth ?? 0, due: row?.due ?? 0, oldestDueAt: row?.oldest ?? null };
+    },
+  };
+}

@@ -1,0 +1,286 @@
+import type {
+  Application,
+  Attempt,
+  BackgroundTask,
+  Destination,
+  Endpoint,
+  EventType,
+  Message,
+  MessageStatus,
+  Page,
+  PageRequest,
+  TriggerType,
+} from "../domain/types.ts";
+
+/**
+ * The one storage contract Herald runs on. SQLite (`store/sqlite/`) implements it now and PostgreSQL
+ * (`store/postgres/`) will; nothing above this file knows which. It speaks in domain objects and in
+ * queue terms (claim, fan out, complete, release) and exposes no connection or transaction: each
+ * method is one atomic unit of work.
+ *
+ * The queue holds three kinds of job:
+ * - `fanout`: a newly accepted message, to be matched against its application's endpoints;
+ * - `deliver`: one message to one endpoint (scheduled with retries, or manual and single-shot);
+ * - `task`: a background task (recover, replay) run by a worker.
+ * A claimed job's `runAt` is pushed to the end of its lease, so a job whose worker died becomes due
+ * again by itself; `leaseToken` tells a late worker that its lease was taken over.
+ */
+export interface Store
+  extends ApplicationStore,
+    EventTypeStore,
+    EndpointStore,
+    MessageStore,
+    AttemptStore,
+    QueueStore,
+    BackgroundTaskStore,
+    IdempotencyStore {
+  /** Applies pending migrations. Safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  /** Cheap round trip used by the health check. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown on a unique-key violation (uid, eventId, event type name). `field` names the offending field. */
+export class StoreConflictError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = "StoreConflictError";
+    this.field = field;
+  }
+}
+
+export interface ApplicationStore {
+  /** Throws StoreConflictError("uid") when the uid is taken. */
+  createApplication(app: Application): Promise<void>;
+  /** By id or uid. Deleted applications are not found. */
+  getApplication(idOrUid: string): Promise<Application | null>;
+  /** Excludes deleted applications and the internal operational-webhook application. */
+  listApplications(page: PageRequest): Promise<Page<Application>>;
+  /** Replaces name, uid, throttleRate, metadata, updatedAt. Throws StoreConflictError("uid"). */
+  updateApplication(app: Application): Promise<void>;
+  /** Soft delete: the row stays for history, its uid is freed, its endpoints are deleted too. */
+  deleteApplication(id: string, at: number): Promise<void>;
+}
+
+export interface EventTypeStore {
+  /** Throws StoreConflictError("name") if a non-expunged event type has that name. */
+  createEventType(eventType: EventType): Promise<void>;
+  getEventType(name: string): Promise<EventType | null>;
+  /** Ordered by name; the iterator is a name. */
+  listEventTypes(page: PageRequest, includeArchived: boolean): Promise<Page<EventType>>;
+  /** Replaces every field but name and createdAt. */
+  updateEventType(eventType: EventType): Promise<void>;
+  /** Removes the row for good (Svix `expunge=true`); archiving is an update. */
+  expungeEventType(name: string): Promise<void>;
+}
+
+export interface EndpointStore {
+  /** Throws StoreConflictError("uid") when the uid is taken within the application. */
+  createEndpoint(endpoint: Endpoint): Promise<void>;
+  /** By id or uid, within one application. Deleted endpoints are not found. */
+  getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null>;
+  listEndpoints(appId: string, page: PageRequest): Promise<Page<Endpoint>>;
+  /** Every live endpoint of an application, disabled ones included, for fan-out. */
+  listAllEndpoints(appId: string): Promise<Endpoint[]>;
+  /** Replaces every mutable field (url … metadata, keys, headers, disabled, firstFailureAt, version, updatedAt). */
+  updateEndpoint(endpoint: Endpoint): Promise<void>;
+  /** Soft delete; frees the uid; drops the endpoint's queued deliveries. */
+  deleteEndpoint(appId: string, endpointId: string, at: number): Promise<void>;
+  /**
+   * Sets disabled=true if it was not already. Returns true only for the call that disabled it, so
+   * the `endpoint.disabled` operational webhook is sent once.
+   */
+  disableEndpoint(appId: string, endpointId: string, at: number): Promise<boolean>;
+}
+
+export interface MessageListFilter {
+  page: PageRequest;
+  channel?: string;
+  eventTypes?: string[];
+  /** Epoch ms bounds on the message's creation time. */
+  before?: number;
+  after?: number;
+}
+
+export interface MessageStore {
+  /**
+   * Stores the message and queues its fan-out in one transaction: once this resolves the message
+   * is durable and will be delivered. Throws StoreConflictError("eventId") on a duplicate eventId.
+   */
+  createMessage(message: Message): Promise<void>;
+  /**
+   * Stores a message and queues one scheduled delivery to one endpoint, bypassing fan-out and
+   * filters (send-example).
+   */
+  createMessageForEndpoint(message: Message, endpointId: string): Promise<void>;
+  /** By id or eventId, within one application. */
+  getMessage(appId: string, idOrEventId: string): Promise<Message | null>;
+  /** Newest first by default. */
+  listMessages(appId: string, filter: MessageListFilter): Promise<Page<Message>>;
+  /** Drops the payload (and request bodies of its attempts). */
+  expungeMessageContent(appId: string, msgId: string): Promise<void>;
+}
+
+export interface AttemptListFilter {
+  page: PageRequest;
+  msgId?: string;
+  endpointId?: string;
+  status?: MessageStatus;
+  /** 0 = no response, 100, 200, 300, 400, 500: the class of responseStatusCode. */
+  statusCodeClass?: number;
+  channel?: string;
+  eventTypes?: string[];
+  before?: number;
+  after?: number;
+}
+
+export interface DestinationListFilter {
+  page: PageRequest;
+  status?: MessageStatus;
+  channel?: string;
+  eventTypes?: string[];
+  before?: number;
+  after?: number;
+}
+
+export interface EndpointStats {
+  success: number;
+  pending: number;
+  sending: number;
+  fail: number;
+  canceled: number;
+}
+
+export interface AttemptStore {
+  /** Newest first. */
+  listAttempts(appId: string, filter: AttemptListFilter): Promise<Page<Attempt>>;
+  getAttempt(appId: string, msgId: string, attemptId: string): Promise<Attempt | null>;
+  /** Drops the response body and request body of one attempt. */
+  expungeAttemptContent(appId: string, msgId: string, attemptId: string): Promise<void>;
+  /** Where a message went: one row per endpoint it was queued for, ordered by endpoint id. */
+  listDestinationsByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Destination>>;
+  /** What an endpoint got: its destinations joined with their messages, newest message first. */
+  listDestinationsByEndpoint(
+    appId: string,
+    endpointId: string,
+    filter: DestinationListFilter,
+  ): Promise<Page<{ destination: Destination; message: Message }>>;
+  /** Destination counts by status for messages created within [since, until). */
+  getEndpointStats(appId: string, endpointId: string, since: number, until: number): Promise<EndpointStats>;
+  /**
+   * Ids of messages created within [since, until) whose delivery to the endpoint failed and never
+   * succeeded, ascending, after `afterMsgId` (exclusive), at most `limit`. For recover.
+   */
+  listFailedMessageIds(
+    appId: string,
+    endpointId: string,
+    range: { since: number; until: number; afterMsgId: string | null; limit: number },
+  ): Promise<string[]>;
+}
+
+export type JobKind = "fanout" | "deliver" | "task";
+
+export interface Job {
+  id: number;
+  kind: JobKind;
+  appId: string;
+  msgId: string | null;
+  endpointId: string | null;
+  taskId: string | null;
+  /** For deliveries: the number of the attempt this job will make, from 1. */
+  attempt: number;
+  trigger: TriggerType;
+  runAt: number;
+  leaseToken: string;
+}
+
+/** A delivery to queue: one message to one endpoint. */
+export interface DeliveryRequest {
+  appId: string;
+  msgId: string;
+  endpointId: string;
+  trigger: TriggerType;
+  runAt: number;
+}
+
+export interface Lease {
+  workerId: string;
+  now: number;
+  leaseMs: number;
+}
+
+/** What one finished delivery attempt changes, written in one transaction by completeDelivery. */
+export interface DeliveryOutcome {
+  attempt: Attempt;
+  /** The destination's new status (success, fail, or pending when a retry is scheduled). */
+  destinationStatus: MessageStatus;
+  /** When the job runs again (next attempt); null to remove the job. */
+  retryAt: number | null;
+  /**
+   * For scheduled attempts: a success clears the endpoint's firstFailureAt; a failure sets it if
+   * unset. Manual attempts leave it alone (null).
+   */
+  endpointHealth: "success" | "failure" | null;
+}
+
+export interface QueueStore {
+  /**
+   * Claims up to `limit` due jobs (runAt ≤ now), oldest first, for `lease.leaseMs`: their runAt
+   * moves to now + leaseMs and they get a fresh leaseToken.
+   */
+  claimJobs(limit: number, lease: Lease): Promise<Job[]>;
+  /**
+   * Replaces a claimed fanout job by one scheduled delivery per endpoint id, creating pending
+   * destinations, in one transaction. The new delivery jobs come back already claimed with `lease`,
+   * so the caller can send at once. Returns [] if the fanout job's lease was lost.
+   */
+  fanOut(job: Job, endpointIds: string[], lease: Lease): Promise<Job[]>;
+  /** Queues deliveries (resend, recover) and marks their destinations pending, in one transaction. */
+  enqueueDeliveries(deliveries: DeliveryRequest[]): Promise<void>;
+  /**
+   * Records a finished attempt: inserts it, updates the destination and the endpoint's failure
+   * clock, and reschedules or removes the job, in one transaction. Returns the endpoint's
+   * firstFailureAt after the update. If the job's lease was lost the attempt is still recorded but
+   * the job is left to its new owner.
+   */
+  completeDelivery(job: Job, outcome: DeliveryOutcome): Promise<{ firstFailureAt: number | null }>;
+  /** Removes a claimed job without an attempt (message or endpoint gone, task done). */
+  dropJob(job: Job): Promise<void>;
+  /** Makes claimed jobs due again now (graceful shutdown, or work put back). */
+  releaseJobs(jobs: Job[], runAt: number): Promise<void>;
+  /** runAt of the earliest job, or null when the queue is empty. Lets an idle worker sleep exactly. */
+  nextJobDueAt(): Promise<number | null>;
+  /** Depth and the age of the oldest due job, for health and metrics. */
+  queueStats(now: number): Promise<{ depth: number; due: number; oldestDueAt: number | null }>;
+}
+
+export interface BackgroundTaskStore {
+  /** Stores the task and queues a `task` job for it, in one transaction. */
+  createBackgroundTask(task: BackgroundTask, appId: string): Promise<void>;
+  getBackgroundTask(id: string): Promise<BackgroundTask | null>;
+  listBackgroundTasks(page: PageRequest): Promise<Page<BackgroundTask>>;
+  updateBackgroundTask(task: BackgroundTask): Promise<void>;
+}
+
+export interface StoredResponse {
+  statusCode: number;
+  body: string;
+}
+
+export type IdempotencyState =
+  | { state: "started" }
+  | { state: "in_progress" }
+  | { state: "done"; response: StoredResponse };
+
+export interface IdempotencyStore {
+  /**
+   * Claims an idempotency key. `started` means the caller owns it and must finish or abandon it;
+   * `in_progress` means another request holds it (its claim expires after `lockMs`); `done`
+   * carries the response to replay. Expired entries count as absent.
+   */
+  beginIdempotent(key: string, now: number, lockMs: number): Promise<IdempotencyState>;
+  finishIdempotent(key: string, response: StoredResponse, expiresAt: number): Promise<void>;
+  abandonIdempotent(key: string): Promise<void>;
+}

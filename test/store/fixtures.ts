@@ -1,0 +1,143 @@
+import { newId } from "../../src/domain/ids.ts";
+import type { Application, Attempt, Endpoint, EventType, Message, MessageStatus, Page, PageRequest } from "../../src/domain/types.ts";
+import { MESSAGE_STATUS, TRIGGER } from "../../src/domain/types.ts";
+import type { Store } from "../../src/store/store.ts";
+import { makeTestStore } from "../helpers/sqlite-store.ts";
+
+/**
+ * The stores the contract suite runs against. The PostgreSQL store joins this list when it exists;
+ * every test file loops over it, so each implementation must pass the same tests.
+ */
+export interface StoreFactory {
+  name: string;
+  make(): Promise<{ store: Store; cleanup(): Promise<void> }>;
+}
+
+export const STORES: StoreFactory[] = [{ name: "sqlite", make: makeTestStore }];
+
+/** A fixed, realistic epoch (2023-11-14) so time-derived ids are deterministic in their time part. */
+export const T0 = 1_700_000_000_000;
+
+export function makeApp(overrides: Partial<Application> = {}): Application {
+  const createdAt = overrides.createdAt ?? T0;
+  return {
+    id: newId("application", createdAt),
+    uid: null,
+    name: "Test app",
+    throttleRate: null,
+    metadata: {},
+    createdAt,
+    updatedAt: createdAt,
+    ...overrides,
+  };
+}
+
+export function makeEndpoint(appId: string, overrides: Partial<Endpoint> = {}): Endpoint {
+  const createdAt = overrides.createdAt ?? T0;
+  return {
+    id: newId("endpoint", createdAt),
+    appId,
+    uid: null,
+    url: "https://example.com/webhook",
+    description: "",
+    eventTypes: null,
+    channels: null,
+    keys: [{ key: "whsec_" + Buffer.from("k".repeat(24)).toString("base64"), expiresAt: null }],
+    headers: {},
+    throttleRate: null,
+    disabled: false,
+    firstFailureAt: null,
+    metadata: {},
+    version: 1,
+    createdAt,
+    updatedAt: createdAt,
+    ...overrides,
+  };
+}
+
+export function makeEventType(name: string, overrides: Partial<EventType> = {}): EventType {
+  return {
+    name,
+    description: `The ${name} event`,
+    schemas: null,
+    archived: false,
+    deprecated: false,
+    featureFlag: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function makeMessage(appId: string, overrides: Partial<Message> = {}): Message {
+  const createdAt = overrides.createdAt ?? T0;
+  return {
+    id: newId("message", createdAt),
+    appId,
+    eventId: null,
+    eventType: "user.created",
+    payload: JSON.stringify({ hello: "world" }),
+    channels: null,
+    createdAt,
+    expiresAt: createdAt + 30 * 24 * 3600 * 1000,
+    ...overrides,
+  };
+}
+
+export function makeAttempt(
+  message: Message,
+  endpointId: string,
+  overrides: Partial<Attempt> & { status?: MessageStatus } = {},
+): Attempt {
+  const createdAt = overrides.createdAt ?? message.createdAt + 1000;
+  return {
+    id: newId("attempt", createdAt),
+    appId: message.appId,
+    msgId: message.id,
+    endpointId,
+    url: "https://example.com/webhook",
+    status: MESSAGE_STATUS.success,
+    responseStatusCode: 200,
+    response: "ok",
+    responseDurationMs: 12,
+    triggerType: TRIGGER.scheduled,
+    attemptNumber: 1,
+    request: { method: "POST", url: "https://example.com/webhook", headers: { "content-type": "application/json" }, body: null },
+    createdAt,
+    ...overrides,
+  };
+}
+
+export function pageReq(limit: number, iterator: string | null = null, order: PageRequest["order"] = "ascending"): PageRequest {
+  return { limit, iterator, order };
+}
+
+/**
+ * Walks a list to its end following `iterator`, then back to its start following `prevIterator`,
+ * returning every page seen, so tests can check both directions and the `done` flags.
+ */
+export async function walkPages<T>(
+  list: (page: PageRequest) => Promise<Page<T>>,
+  limit: number,
+  order: PageRequest["order"] = "ascending",
+): Promise<{ forward: Page<T>[]; backward: Page<T>[] }> {
+  const forward: Page<T>[] = [];
+  let page = await list(pageReq(limit, null, order));
+  forward.push(page);
+  while (!page.done) {
+    page = await list(pageReq(limit, page.iterator, order));
+    forward.push(page);
+    if (forward.length > 1000) throw new Error("pagination does not terminate");
+  }
+  const backward: Page<T>[] = [];
+  let prev = page.prevIterator;
+  for (;;) {
+    if (prev === null) break;
+    const before = await list(pageReq(limit, prev, order));
+    backward.push(before);
+    if (before.done) break;
+    prev = before.prevIterator;
+    if (backward.length > 1000) throw new Error("backward pagination does not terminate");
+  }
+  return { forward, backward };
+}
