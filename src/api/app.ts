@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
 
 import { StoreConflictError } from "../store/store.ts";
 import { registerAuth } from "./auth.ts";
@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
 import { toValidationItems } from "./validation.ts";
+import { compileValidator } from "./validators.ts";
 
 /** Largest request body accepted; larger ones get 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -34,15 +35,16 @@ declare module "fastify" {
  * `inject` or a real socket). Every route is a plugin with JSON schemas; the OpenAPI document at
  * `/api/v1/openapi.json` is generated from those same schemas.
  */
-export async function buildApi(context: ApiContext, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<Api> {
+export async function buildApi(context: ApiContext, options: { logger?: FastifyBaseLogger } = {}): Promise<Api> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
-    ajv: { customOptions: { coerceTypes: "array", useDefaults: true, removeAdditional: false, allErrors: true } },
     requestIdHeader: "svix-req-id",
     disableRequestLogging: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(compileValidator);
 
   // Empty bodies are allowed (clients send `content-type: application/json` on bodiless POSTs).
   app.removeContentTypeParser("application/json");

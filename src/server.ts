@@ -1,0 +1,105 @@
+import path from "node:path";
+
+import pino, { type Logger } from "pino";
+
+import { buildApi } from "./api/app.ts";
+import type { Api } from "./api/context.ts";
+import type { ResolvedConfig } from "./config/config.ts";
+import { loadOrCreateSecretFile } from "./config/data-dir.ts";
+import { makeSecretBox } from "./crypto/secret-box.ts";
+import { makeHttpSender } from "./delivery/http-sender.ts";
+import { type Clock, systemClock } from "./domain/clock.ts";
+import type { AddressPolicy } from "./net/address-policy.ts";
+import { ensureOperationalApp, makeOperationalEvents } from "./operational/operational-events.ts";
+import { openSqliteStore } from "./store/sqlite/sqlite-store.ts";
+import type { Store } from "./store/store.ts";
+import { makeWorker, type Worker } from "./worker/worker.ts";
+
+/**
+ * Assembles a Herald process from its parts: store, API, worker. `herald serve` runs both roles
+ * in one process; `herald api` and `herald worker` run one each against a shared database.
+ */
+export interface HeraldOptions {
+  api: boolean;
+  worker: boolean;
+  clock?: Clock;
+  logger?: Logger;
+  random?: () => number;
+}
+
+export interface Herald {
+  /** Base URL of the API when the api role runs (with the real port when HERALD_PORT=0). */
+  url: string | null;
+  adminToken: string;
+  store: Store;
+  api: Api | null;
+  worker: Worker | null;
+  close(): Promise<void>;
+}
+
+export function makeLogger(config: ResolvedConfig): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ["req.headers.authorization", "headers.authorization", "*.secret", "*.key"], censor: "[redacted]" },
+  });
+}
+
+async function openStore(config: ResolvedConfig, mainSecret: string): Promise<Store> {
+  const secretBox = makeSecretBox(mainSecret);
+  if (config.databaseUrl && !config.databaseUrl.startsWith("sqlite:")) {
+    throw new Error("HERALD_DATABASE_URL: the PostgreSQL engine is not available in this version; unset it to use SQLite");
+  }
+  const file = config.databaseUrl ? config.databaseUrl.replace(/^sqlite:(\/\/)?/, "") : path.join(config.dataDir, "herald.db");
+  return openSqliteStore({ file, secretBox });
+}
+
+export async function startHerald(config: ResolvedConfig, options: HeraldOptions): Promise<Herald> {
+  const logger = options.logger ?? makeLogger(config);
+  const clock = options.clock ?? systemClock;
+  const admin = config.adminToken ? { value: config.adminToken, created: false } : loadOrCreateSecretFile(config.dataDir, "admin-token", "hrld_admin_");
+  const mainSecret = config.mainSecret ?? loadOrCreateSecretFile(config.dataDir, "main-secret", "").value;
+  if (admin.created) {
+    // Printed once, on the start that generated it; it stays in the data directory.
+    process.stdout.write(`\nHerald admin token (saved in ${path.join(config.dataDir, "admin-token")}):\n  ${admin.value}\n\n`);
+  }
+
+  const store = await openStore(config, mainSecret);
+  await store.migrate();
+  await ensureOperationalApp(store, clock);
+  const operationalEvents = makeOperationalEvents(store, clock);
+  const addressPolicy: AddressPolicy = { allowedSubnets: config.allowedSubnets, allowedDomains: config.allowedDomains };
+
+  let worker: Worker | null = null;
+  const sender = makeHttpSender({ addressPolicy, proxyUrl: config.proxyUrl, responseBodyLimit: config.responseBodyLimit });
+  if (options.worker) {
+    worker = makeWorker({ store, clock, config, sender, operationalEvents, logger: logger.child({ role: "worker" }), random: options.random ?? Math.random });
+    worker.start();
+  }
+
+  let api: Api | null = null;
+  let url: string | null = null;
+  if (options.api) {
+    api = await buildApi(
+      { config, store, clock, addressPolicy, operationalEvents, adminToken: admin.value, mainSecret, notifyWork: () => worker?.wake() },
+      { logger: logger.child({ role: "api" }) },
+    );
+    const address = await api.listen({ port: config.port, host: config.host });
+    url = address.replace("0.0.0.0", "127.0.0.1");
+    logger.info({ url }, "Herald API listening");
+  }
+
+  return {
+    url,
+    adminToken: admin.value,
+    store,
+    api,
+    worker,
+    async close() {
+      // Stop taking requests first, then let in-flight deliveries finish, then close storage.
+      await api?.close();
+      await worker?.stop();
+      await sender.close();
+      await store.close();
+    },
+  };
+}

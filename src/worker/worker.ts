@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+
+import type { Job } from "../store/store.ts";
+import { runDeliverJob } from "./deliver-job.ts";
+import { runFanoutJob } from "./fanout-job.ts";
+import { runBackgroundTaskJob } from "./recover-task.ts";
+import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
+
+/**
+ * The delivery worker. One loop claims due jobs in batches and runs them concurrently, up to
+ * `workerConcurrency` at a time:
+ *
+ * - RUNNING: claim as many jobs as there is room for; a full batch means more may be due, so
+ *   claim again at once.
+ * - IDLE: nothing due; sleep until woken (`wake()`: the API accepted work in this process, or a
+ *   job finished and freed room) or until the poll interval passes (work from other processes,
+ *   and retries coming due).
+ * - STOPPING: claim nothing more, wait for in-flight jobs, then resolve `stop()`.
+ *
+ * A job throwing never stops the loop: the error is logged and the job's lease runs out, so it
+ * is retried later by this worker or another.
+ */
+export interface Worker {
+  start(): void;
+  wake(): void;
+  stop(): Promise<void>;
+  /** For tests: resolves once no job is due at the clock's current time and none is in flight. */
+  drain(): Promise<void>;
+}
+
+export const POLL_INTERVAL_MS = 250;
+const CLAIM_BATCH = 100;
+
+export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: string }): Worker {
+  const deps: WorkerDeps = { ...options, workerId: options.workerId ?? randomUUID() };
+  const { store, logger } = deps;
+  const concurrency = deps.config.workerConcurrency;
+  const inFlight = new Set<Promise<void>>();
+  let running = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let wakeUp: (() => void) | null = null;
+  let idleWaiters: (() => void)[] = [];
+
+  function wake(): void {
+    wakeUp?.();
+  }
+
+  function track(job: Job): void {
+    const promise = runJob(job)
+      .catch((error: unknown) => logger.error({ err: error, jobId: job.id, kind: job.kind }, "job failed; its lease will expire and it will run again"))
+      .finally(() => {
+        inFlight.delete(promise);
+        wake();
+      });
+    inFlight.add(promise);
+  }
+
+  async function runJob(job: Job): Promise<void> {
+    switch (job.kind) {
+      case "deliver":
+        return runDeliverJob(deps, job);
+      case "fanout": {
+        const deliveries = await runFanoutJob(deps, job);
+        const room = Math.max(0, concurrency - inFlight.size);
+        deliveries.slice(0, room).forEach(track);
+        // More deliveries than room: hand the rest back to the queue for any worker.
+        if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room), deps.clock.now());
+        return;
+      }
+      case "task":
+        return runBackgroundTaskJob(deps, job);
+      default: {
+        const never: never = job.kind;
+        throw new Error(`Unknown job kind ${String(never)}`);
+      }
+    }
+  }
+
+  async function sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = null;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      const room = concurrency - inFlight.size;
+      let claimed: Job[] = [];
+      if (room > 0) {
+        try {
+          claimed = await store.claimJobs(Math.min(room, CLAIM_BATCH), leaseFor(deps));
+        } catch (error) {
+          logger.error({ err: error }, "claiming jobs failed; retrying after the poll interval");
+        }
+      }
+      claimed.forEach(track);
+      if (claimed.length > 0 && claimed.length === Math.min(room, CLAIM_BATCH)) continue;
+      if (claimed.length === 0 && inFlight.size === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        waiters.forEach((resolve) => resolve());
+      }
+      if (claimed.length === 0 || room <= 0) await sleep(POLL_INTERVAL_MS);
+    }
+    await Promise.allSettled([...inFlight]);
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loopDone = loop();
+    },
+    wake,
+    async stop() {
+      running = false;
+      wake();
+      await loopDone;
+    },
+    drain() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        wake();
+      });
+    },
+  };
+}

@@ -1,0 +1,266 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+
+import { newId } from "../../src/domain/ids.ts";
+import type { Application, BackgroundTask, Endpoint } from "../../src/domain/types.ts";
+import { MESSAGE_STATUS, TRIGGER } from "../../src/domain/types.ts";
+import type { Job, Lease, Store } from "../../src/store/store.ts";
+import { makeApp, makeAttempt, makeEndpoint, makeMessage, pageReq, STORES, T0, walkPages } from "./fixtures.ts";
+
+const LEASE_MS = 30_000;
+const lease = (now: number, workerId = "worker-a"): Lease => ({ workerId, now, leaseMs: LEASE_MS });
+
+for (const factory of STORES) {
+  describe(`${factory.name} store: queue, background tasks, idempotency`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let app: Application;
+    let endpoint: Endpoint;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await factory.make());
+      app = makeApp();
+      await store.createApplication(app);
+      endpoint = makeEndpoint(app.id);
+      await store.createEndpoint(endpoint);
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    test("message → fanout job → deliveries → retry → done", async () => {
+      assert.equal(await store.nextJobDueAt(), null);
+      const message = makeMessage(app.id, { createdAt: T0 });
+      await store.createMessage(message);
+      assert.equal(await store.nextJobDueAt(), T0);
+      assert.deepEqual(await store.claimJobs(10, lease(T0 - 1)), [], "not due before the message's creation");
+
+      const [fanout, ...rest] = await store.claimJobs(10, lease(T0));
+      assert.equal(rest.length, 0);
+      assert.equal(fanout.kind, "fanout");
+      assert.equal(fanout.appId, app.id);
+      assert.equal(fanout.msgId, message.id);
+      assert.equal(fanout.runAt, T0 + LEASE_MS);
+      assert.ok(fanout.leaseToken.length > 0);
+      assert.deepEqual(await store.claimJobs(10, lease(T0)), [], "a claimed job is not claimable during its lease");
+
+      const [job] = await store.fanOut(fanout, [endpoint.id], lease(T0 + 5));
+      assert.deepEqual({ ...job, id: 0, leaseToken: "" }, {
+        id: 0,
+        kind: "deliver",
+        appId: app.id,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        taskId: null,
+        attempt: 1,
+        trigger: TRIGGER.scheduled,
+        runAt: T0 + 5 + LEASE_MS,
+        leaseToken: "",
+      });
+      assert.notEqual(job.leaseToken, fanout.leaseToken);
+      assert.deepEqual(await store.claimJobs(10, lease(T0 + 10)), [], "fanned-out deliveries come back already leased");
+      const [pending] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.equal(pending.status, MESSAGE_STATUS.pending);
+      assert.equal(pending.attemptCount, 0);
+
+      // Attempt 1 fails: retry in a minute.
+      const retryAt = T0 + 60_000;
+      const failed = makeAttempt(message, endpoint.id, { createdAt: T0 + 20, status: MESSAGE_STATUS.fail, responseStatusCode: 500 });
+      const first = await store.completeDelivery(job, { attempt: failed, destinationStatus: MESSAGE_STATUS.pending, retryAt, endpointHealth: "failure" });
+      assert.deepEqual(first, { firstFailureAt: T0 + 20 });
+      assert.equal((await store.getEndpoint(app.id, endpoint.id))?.firstFailureAt, T0 + 20);
+      const [afterFailure] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.deepEqual([afterFailure.status, afterFailure.attemptCount, afterFailure.nextAttemptAt], [MESSAGE_STATUS.pending, 1, retryAt]);
+      assert.equal(await store.nextJobDueAt(), retryAt);
+      assert.deepEqual(await store.claimJobs(10, lease(T0 + 30)), [], "not due until retryAt");
+
+      const [retry] = await store.claimJobs(10, lease(retryAt, "worker-b"));
+      assert.equal(retry.id, job.id);
+      assert.equal(retry.attempt, 2);
+      assert.equal(retry.endpointId, endpoint.id);
+
+      // A second failure keeps the first failure time.
+      const failedAgain = makeAttempt(message, endpoint.id, { createdAt: retryAt + 1, status: MESSAGE_STATUS.fail, attemptNumber: 2 });
+      const second = await store.completeDelivery(retry, {
+        attempt: failedAgain,
+        destinationStatus: MESSAGE_STATUS.pending,
+        retryAt: retryAt + 60_000,
+        endpointHealth: "failure",
+      });
+      assert.deepEqual(second, { firstFailureAt: T0 + 20 });
+
+      const [third] = await store.claimJobs(10, lease(retryAt + 60_000));
+      assert.equal(third.attempt, 3);
+      const success = makeAttempt(message, endpoint.id, { createdAt: retryAt + 60_001, attemptNumber: 3 });
+      const done = await store.completeDelivery(third, { attempt: success, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success" });
+      assert.deepEqual(done, { firstFailureAt: null });
+      assert.equal(await store.nextJobDueAt(), null);
+      assert.deepEqual(await store.queueStats(T0 * 2), { depth: 0, due: 0, oldestDueAt: null });
+      assert.deepEqual(await store.claimJobs(10, lease(T0 * 2)), []);
+
+      const [delivered] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.deepEqual([delivered.status, delivered.attemptCount, delivered.nextAttemptAt], [MESSAGE_STATUS.success, 3, null]);
+      const attempts = await store.listAttempts(app.id, { page: pageReq(10), msgId: message.id });
+      assert.deepEqual(attempts.items.map((a) => a.attemptNumber), [3, 2, 1]);
+    });
+
+    test("an expired lease can be claimed by another worker; the old token is then powerless", async () => {
+      const message = makeMessage(app.id);
+      await store.createMessageForEndpoint(message, endpoint.id);
+      const [mine] = await store.claimJobs(1, lease(T0, "worker-a"));
+      assert.equal(mine.kind, "deliver");
+      assert.deepEqual(await store.claimJobs(1, lease(T0 + LEASE_MS - 1, "worker-b")), []);
+
+      // worker-a stalls past its lease: worker-b takes the job over.
+      const [theirs] = await store.claimJobs(1, lease(T0 + LEASE_MS, "worker-b"));
+      assert.equal(theirs.id, mine.id);
+      assert.notEqual(theirs.leaseToken, mine.leaseToken);
+
+      await store.dropJob(mine);
+      await store.releaseJobs([mine], T0);
+      assert.deepEqual(await store.claimJobs(1, lease(T0 + LEASE_MS + 1, "worker-c")), [], "stale drop/release did nothing");
+
+      // The stale worker's attempt is recorded, but the job and destination stay with worker-b.
+      const staleAttempt = makeAttempt(message, endpoint.id, { createdAt: T0 + LEASE_MS + 2 });
+      await store.completeDelivery(mine, { attempt: staleAttempt, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success" });
+      assert.ok(await store.getAttempt(app.id, message.id, staleAttempt.id));
+      assert.equal((await store.queueStats(T0)).depth, 1);
+      const [destination] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.equal(destination.status, MESSAGE_STATUS.pending);
+
+      // And a stale fan-out queues nothing.
+      const other = makeMessage(app.id, { createdAt: T0 + 1 });
+      await store.createMessage(other);
+      const [fanA] = await store.claimJobs(1, lease(T0 + 1, "worker-a"));
+      const [fanB] = await store.claimJobs(1, lease(T0 + 1 + LEASE_MS, "worker-b"));
+      assert.equal(fanA.kind, "fanout");
+      assert.equal(fanB.id, fanA.id);
+      assert.deepEqual(await store.fanOut(fanA, [endpoint.id], lease(T0 + 2 + LEASE_MS)), []);
+      assert.equal((await store.fanOut(fanB, [endpoint.id], lease(T0 + 2 + LEASE_MS))).length, 1);
+
+      // worker-b finishes the first job normally.
+      const real = makeAttempt(message, endpoint.id, { createdAt: T0 + LEASE_MS + 3 });
+      await store.completeDelivery(theirs, { attempt: real, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success" });
+      const [finished] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.equal(finished.status, MESSAGE_STATUS.success);
+    });
+
+    test("releaseJobs makes claimed jobs due again; dropJob removes them", async () => {
+      const messages = [0, 1, 2].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
+      for (const message of messages) await store.createMessage(message);
+      const claimed = await store.claimJobs(2, lease(T0 + 10));
+      assert.deepEqual(claimed.map((j) => j.msgId), [messages[0].id, messages[1].id], "oldest first, limit respected");
+      assert.deepEqual(await store.queueStats(T0 + 10), { depth: 3, due: 1, oldestDueAt: T0 + 2 });
+
+      await store.releaseJobs(claimed, T0 + 10);
+      assert.deepEqual(await store.queueStats(T0 + 10), { depth: 3, due: 3, oldestDueAt: T0 + 2 });
+      const again = await store.claimJobs(10, lease(T0 + 10, "worker-b"));
+      // Oldest first: the never-claimed job (runAt T0+2) before the released ones (runAt T0+10).
+      assert.deepEqual(again.map((j) => j.msgId), [messages[2].id, messages[0].id, messages[1].id]);
+      assert.ok(again.every((j) => j.runAt === T0 + 10 + LEASE_MS));
+
+      await store.dropJob(again[0]);
+      assert.equal((await store.queueStats(T0)).depth, 2);
+      assert.equal(await store.nextJobDueAt(), T0 + 10 + LEASE_MS);
+    });
+
+    test("enqueueDeliveries queues manual deliveries and marks destinations pending", async () => {
+      const message = makeMessage(app.id);
+      await store.createMessage(message);
+      const [fanout] = await store.claimJobs(1, lease(T0));
+      const [job] = await store.fanOut(fanout, [endpoint.id], lease(T0));
+      await store.completeDelivery(job, {
+        attempt: makeAttempt(message, endpoint.id, { createdAt: T0 + 1, status: MESSAGE_STATUS.fail }),
+        destinationStatus: MESSAGE_STATUS.fail,
+        retryAt: null,
+        endpointHealth: "failure",
+      });
+
+      await store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: T0 + 100 }]);
+      const [destination] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.deepEqual([destination.status, destination.attemptCount, destination.nextAttemptAt], [MESSAGE_STATUS.pending, 1, T0 + 100]);
+      const [manual] = await store.claimJobs(10, lease(T0 + 100));
+      assert.deepEqual([manual.kind, manual.trigger, manual.attempt, manual.endpointId], ["deliver", TRIGGER.manual, 1, endpoint.id]);
+
+      // A manual success does not touch the failure clock nor the scheduled attempt count.
+      const result = await store.completeDelivery(manual, {
+        attempt: makeAttempt(message, endpoint.id, { createdAt: T0 + 101, triggerType: TRIGGER.manual }),
+        destinationStatus: MESSAGE_STATUS.success,
+        retryAt: null,
+        endpointHealth: null,
+      });
+      assert.deepEqual(result, { firstFailureAt: T0 + 1 });
+      const [after] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.deepEqual([after.status, after.attemptCount], [MESSAGE_STATUS.success, 1]);
+    });
+
+    test("fanOut to 10,000 endpoints", async () => {
+      const endpointIds = Array.from({ length: 10_000 }, (_, i) => newId("endpoint", T0 + i));
+      const message = makeMessage(app.id);
+      await store.createMessage(message);
+      const [fanout] = await store.claimJobs(1, lease(T0));
+      const started = performance.now();
+      const jobs = await store.fanOut(fanout, endpointIds, lease(T0));
+      const elapsed = performance.now() - started;
+      assert.equal(jobs.length, 10_000);
+      assert.equal(new Set(jobs.map((j) => j.id)).size, 10_000);
+      assert.equal(new Set(jobs.map((j) => j.leaseToken)).size, 10_000);
+      assert.deepEqual(jobs.map((j) => j.endpointId), endpointIds);
+      assert.ok(elapsed < 10_000, `fanOut took ${Math.round(elapsed)} ms`);
+      assert.deepEqual(await store.queueStats(T0), { depth: 10_000, due: 0, oldestDueAt: null });
+      assert.deepEqual(await store.getEndpointStats(app.id, endpointIds[9_999], T0, T0 + 1), { success: 0, pending: 1, sending: 0, fail: 0, canceled: 0 });
+      const page = await store.listDestinationsByMessage(app.id, message.id, pageReq(100));
+      assert.equal(page.items.length, 100);
+      assert.equal(page.done, false);
+      // After the lease, they are all claimable.
+      assert.equal((await store.claimJobs(20_000, lease(T0 + LEASE_MS))).length, 10_000);
+    });
+
+    test("background tasks: create queues a task job; get, update, list", async () => {
+      const tasks: BackgroundTask[] = [];
+      for (let i = 0; i < 5; i++) {
+        const task: BackgroundTask = {
+          id: newId("backgroundTask", T0 + i),
+          kind: i % 2 === 0 ? "endpoint.recover" : "endpoint.replay",
+          status: "running",
+          data: { endpointId: endpoint.id, since: T0 },
+          createdAt: T0 + i,
+          updatedAt: T0 + i,
+        };
+        tasks.push(task);
+        await store.createBackgroundTask(task, app.id);
+      }
+      assert.deepEqual(await store.getBackgroundTask(tasks[0].id), tasks[0]);
+      assert.equal(await store.getBackgroundTask("qtask_missing"), null);
+
+      const jobs = await store.claimJobs(10, lease(T0 + 10));
+      assert.deepEqual(jobs.map((j: Job) => [j.kind, j.taskId, j.appId]), tasks.map((t) => ["task", t.id, app.id]));
+
+      const finished = { ...tasks[2], status: "finished" as const, data: { recovered: 12 }, updatedAt: T0 + 50 };
+      await store.updateBackgroundTask(finished);
+      assert.deepEqual(await store.getBackgroundTask(finished.id), finished);
+
+      const pages = await walkPages((page) => store.listBackgroundTasks(page), 2, "descending");
+      const newest = [...tasks].reverse().map((t) => t.id);
+      assert.deepEqual(pages.forward.map((p) => p.items.map((t) => t.id)), [newest.slice(0, 2), newest.slice(2, 4), newest.slice(4)]);
+      assert.deepEqual(pages.backward.map((p) => p.items.map((t) => t.id)), [newest.slice(2, 4), newest.slice(0, 2)]);
+    });
+
+    test("idempotency keys: started, in_progress, done, expiry, abandon", async () => {
+      assert.deepEqual(await store.beginIdempotent("k1", T0, 1000), { state: "started" });
+      assert.deepEqual(await store.beginIdempotent("k1", T0 + 999, 1000), { state: "in_progress" });
+      // The holder's claim lapsed: the next request takes over.
+      assert.deepEqual(await store.beginIdempotent("k1", T0 + 1000, 1000), { state: "started" });
+      await store.finishIdempotent("k1", { statusCode: 202, body: '{"id":"msg_1"}' }, T0 + 10_000);
+      assert.deepEqual(await store.beginIdempotent("k1", T0 + 2000, 1000), { state: "done", response: { statusCode: 202, body: '{"id":"msg_1"}' } });
+      await store.abandonIdempotent("k1"); // does not drop a finished response
+      assert.equal((await store.beginIdempotent("k1", T0 + 3000, 1000)).state, "done");
+      // Once the stored response expires the key is free again.
+      assert.deepEqual(await store.beginIdempotent("k1", T0 + 10_000, 1000), { state: "started" });
+
+      assert.deepEqual(await store.beginIdempotent("k2", T0, 60_000), { state: "started" });
+      await store.abandonIdempotent("k2");
+      assert.deepEqual(await store.beginIdempotent("k2", T0 + 1, 60_000), { state: "started" });
+    });
+  });
+}
