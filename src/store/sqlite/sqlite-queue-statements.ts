@@ -33,7 +33,7 @@ export function prepareQueueStatements(db: Db) {
        WHERE id = @id AND lease_token = @lease_token`,
     ),
     release: db.prepare<{ id: number; lease_token: string; run_at: number }>(
-      "UPDATE queue SET run_at = @run_at, lease_token = NULL WHERE id = @id",
+      "UPDATE queue SET run_at = @run_at, lease_token = NULL WHERE id = @id AND lease_token = @lease_token",
     ),
     nextDue: db.prepare<[], { run_at: number | null }>("SELECT MIN(run_at) AS run_at FROM queue"),
     stats: db.prepare<{ now: number }, { depth: number; due: number; oldest: number | null }>(
