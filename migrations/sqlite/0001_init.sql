@@ -74,8 +74,9 @@ CREATE TABLE message_destinations (
   updated_at      INTEGER NOT NULL,
   PRIMARY KEY (msg_id, endpoint_id)
 ) WITHOUT ROWID;
--- What an endpoint got, newest first, and message-time ranges (ids are time-sortable).
-CREATE INDEX message_destinations_endpoint ON message_destinations (endpoint_id, msg_id);
+-- What an endpoint got, newest first, and its stats over a message-time range (ids are
+-- time-sortable); status is included so both are answered from the index alone.
+CREATE INDEX message_destinations_endpoint ON message_destinations (endpoint_id, msg_id, status);
 -- Recover: the failed messages of an endpoint in a time range.
 CREATE INDEX message_destinations_endpoint_status ON message_destinations (endpoint_id, status, msg_id);
 

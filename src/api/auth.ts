@@ -1,6 +1,6 @@
+import { verifyToken } from "./auth-tokens.ts";
 import type { Api, ApiContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
-import { verifyToken } from "./auth-tokens.ts";
 
 /**
  * Authenticates every request by its bearer token and enforces each route's `access` level.

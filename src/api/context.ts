@@ -1,14 +1,14 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { FastifyBaseLogger } from "fastify";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 
 import type { ResolvedConfig } from "../config/config.ts";
 import type { Clock } from "../domain/clock.ts";
 import type { Application } from "../domain/types.ts";
 import type { AddressPolicy } from "../net/address-policy.ts";
 import type { OperationalEvents } from "../operational/operational-events.ts";
-import type { Store } from "../store/store.ts";
 import { OPERATIONAL_APP_ID } from "../store/operational-app.ts";
+import type { Store } from "../store/store.ts";
 import type { Principal } from "./auth-tokens.ts";
 import { HttpError, notFound } from "./errors.ts";
 

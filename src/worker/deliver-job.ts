@@ -1,11 +1,11 @@
+import type { SendResult } from "../delivery/http-sender.ts";
+import { parseRetryAfter, retryDelayMs } from "../delivery/retry-policy.ts";
+import { signStandardWebhook } from "../delivery/signature.ts";
 import { redactHeaders } from "../domain/endpoint-headers.ts";
 import { signingKeys } from "../domain/endpoint-keys.ts";
 import { newId } from "../domain/ids.ts";
 import type { Attempt, Endpoint, Message, MessageStatus } from "../domain/types.ts";
 import { MESSAGE_STATUS, TRIGGER } from "../domain/types.ts";
-import type { SendResult } from "../delivery/http-sender.ts";
-import { parseRetryAfter, retryDelayMs } from "../delivery/retry-policy.ts";
-import { signStandardWebhook } from "../delivery/signature.ts";
 import type { Job } from "../store/store.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 

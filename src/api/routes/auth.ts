@@ -1,9 +1,9 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 
+import { makeAppToken } from "../auth-tokens.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { requireApp } from "../context.ts";
-import { makeAppToken } from "../auth-tokens.ts";
 import { AppParams } from "../schemas/common.ts";
 
 const tags = ["Authentication"];

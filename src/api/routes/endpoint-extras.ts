@@ -2,10 +2,10 @@ import { Type } from "@sinclair/typebox";
 
 import { generateEndpointSecret } from "../../crypto/endpoint-secret.ts";
 import { headersForDisplay } from "../../domain/endpoint-headers.ts";
+import { MAX_OLD_KEYS, rotateKeys } from "../../domain/endpoint-keys.ts";
 import { newId } from "../../domain/ids.ts";
 import { MESSAGE_RETENTION_MS } from "../../domain/retention.ts";
 import type { BackgroundTask } from "../../domain/types.ts";
-import { MAX_OLD_KEYS, rotateKeys } from "../../domain/endpoint-keys.ts";
 import { endpointEventData } from "../../operational/operational-events.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { checkHeaders, checkSecret, mergeHeaders } from "../endpoint-input.ts";

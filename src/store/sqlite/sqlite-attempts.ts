@@ -17,16 +17,20 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
     expunge: db.prepare<[string, string, string]>(
       "UPDATE attempts SET response = '', request_body = '' WHERE app_id = ? AND msg_id = ? AND id = ?",
     ),
-    // Message creation time [since, until) as an id range on msg_id (ids are time-sortable).
+    // Message creation time [since, until) is an id range on msg_id (ids are time-sortable). The
+    // application is checked once against the endpoint (an uncorrelated EXISTS, evaluated once)
+    // rather than per destination row, so both queries are answered from an index alone.
     stats: db.prepare<{ appId: string; endpointId: string; from: string; to: string }, { status: number; n: number }>(
       `SELECT status, COUNT(*) AS n FROM message_destinations
-       WHERE endpoint_id = @endpointId AND app_id = @appId AND msg_id >= @from AND msg_id < @to
+       WHERE endpoint_id = @endpointId AND msg_id >= @from AND msg_id < @to
+         AND EXISTS (SELECT 1 FROM endpoints WHERE id = @endpointId AND app_id = @appId)
        GROUP BY status`,
     ),
     failed: db.prepare<{ appId: string; endpointId: string; from: string; to: string; after: string; limit: number }, { msg_id: string }>(
-      `SELECT msg_id FROM message_destinations
-       WHERE endpoint_id = @endpointId AND status = ${MESSAGE_STATUS.fail} AND app_id = @appId
+      `SELECT msg_id FROM message_destinations INDEXED BY message_destinations_endpoint_status
+       WHERE endpoint_id = @endpointId AND status = ${MESSAGE_STATUS.fail}
          AND msg_id >= @from AND msg_id < @to AND msg_id > @after
+         AND EXISTS (SELECT 1 FROM endpoints WHERE id = @endpointId AND app_id = @appId)
        ORDER BY msg_id LIMIT @limit`,
     ),
   }));

@@ -48,6 +48,8 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
   });
 
   const fanOutTx = db.transaction((job: Job, endpointIds: string[], lease: Lease): Job[] => {
+    if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
+    const msgId = job.msgId;
     const q = queue();
     // Deleting the fanout job under its lease token is the ownership check: if another worker took
     // the job over, nothing is deleted and nothing is queued.
@@ -56,7 +58,7 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     const jobs: Job[] = [];
     for (const endpointId of endpointIds) {
       q.upsertPendingDestination.run({
-        msg_id: job.msgId!,
+        msg_id: msgId,
         endpoint_id: endpointId,
         app_id: job.appId,
         next_attempt_at: lease.now,
@@ -65,7 +67,7 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
       const row = {
         kind: "deliver",
         app_id: job.appId,
-        msg_id: job.msgId,
+        msg_id: msgId,
         endpoint_id: endpointId,
         task_id: null,
         attempt: 1,
