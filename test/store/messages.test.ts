@@ -249,6 +249,12 @@ for (const factory of STORES) {
         canceled: 0,
       });
 
+      // Scoped to the application: another application's id sees nothing.
+      const app2 = makeApp({ createdAt: T0 + 9 });
+      await store.createApplication(app2);
+      assert.equal((await store.getEndpointStats(app2.id, endpoints[0].id, T0, T0 + 7 * MINUTE)).fail, 0);
+      assert.deepEqual(await store.listFailedMessageIds(app2.id, endpoints[0].id, { since: T0, until: T0 + 7 * MINUTE, afterMsgId: null, limit: 9 }), []);
+
       const range = { since: T0, until: T0 + 7 * MINUTE, afterMsgId: null, limit: 2 };
       const firstBatch = await store.listFailedMessageIds(app.id, endpoints[0].id, range);
       assert.deepEqual(firstBatch, [messages[0].id, messages[2].id]);

@@ -208,7 +208,8 @@ for (const factory of STORES) {
       assert.deepEqual(jobs.map((j) => j.endpointId), endpointIds);
       assert.ok(elapsed < 10_000, `fanOut took ${Math.round(elapsed)} ms`);
       assert.deepEqual(await store.queueStats(T0), { depth: 10_000, due: 0, oldestDueAt: null });
-      assert.deepEqual(await store.getEndpointStats(app.id, endpointIds[9_999], T0, T0 + 1), { success: 0, pending: 1, sending: 0, fail: 0, canceled: 0 });
+      const last = await store.listDestinationsByEndpoint(app.id, endpointIds[9_999], { page: pageReq(10) });
+      assert.deepEqual(last.items.map((x) => [x.message.id, x.destination.status]), [[message.id, MESSAGE_STATUS.pending]]);
       const page = await store.listDestinationsByMessage(app.id, message.id, pageReq(100));
       assert.equal(page.items.length, 100);
       assert.equal(page.done, false);

@@ -17,20 +17,21 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
     expunge: db.prepare<[string, string, string]>(
       "UPDATE attempts SET response = '', request_body = '' WHERE app_id = ? AND msg_id = ? AND id = ?",
     ),
-    // Message creation time [since, until) is an id range on msg_id (ids are time-sortable). The
-    // application is checked once against the endpoint (an uncorrelated EXISTS, evaluated once)
-    // rather than per destination row, so both queries are answered from an index alone.
-    stats: db.prepare<{ appId: string; endpointId: string; from: string; to: string }, { status: number; n: number }>(
+    // The application is checked once, against the endpoint, rather than per destination row, so
+    // the two queries below are answered from an index alone.
+    endpointInApp: db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM endpoints WHERE id = ? AND app_id = ?"),
+    // Message creation time [since, until) is an id range on msg_id (ids are time-sortable).
+    stats: db.prepare<{ endpointId: string; from: string; to: string }, { status: number; n: number }>(
       `SELECT status, COUNT(*) AS n FROM message_destinations
        WHERE endpoint_id = @endpointId AND msg_id >= @from AND msg_id < @to
-         AND EXISTS (SELECT 1 FROM endpoints WHERE id = @endpointId AND app_id = @appId)
        GROUP BY status`,
     ),
-    failed: db.prepare<{ appId: string; endpointId: string; from: string; to: string; after: string; limit: number }, { msg_id: string }>(
+    // INDEXED BY: with three bounds on msg_id the planner may otherwise pick (endpoint_id, msg_id,
+    // status) and sort, reading the whole range instead of stopping after `limit` failed rows.
+    failed: db.prepare<{ endpointId: string; from: string; to: string; after: string; limit: number }, { msg_id: string }>(
       `SELECT msg_id FROM message_destinations INDEXED BY message_destinations_endpoint_status
        WHERE endpoint_id = @endpointId AND status = ${MESSAGE_STATUS.fail}
          AND msg_id >= @from AND msg_id < @to AND msg_id > @after
-         AND EXISTS (SELECT 1 FROM endpoints WHERE id = @endpointId AND app_id = @appId)
        ORDER BY msg_id LIMIT @limit`,
     ),
   }));
@@ -113,7 +114,8 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
 
     async getEndpointStats(appId, endpointId, since, until) {
       const stats: EndpointStats = { success: 0, pending: 0, sending: 0, fail: 0, canceled: 0 };
-      const rows = st().stats.all({ appId, endpointId, from: idLowerBoundAt("message", since), to: idLowerBoundAt("message", until) });
+      if (!st().endpointInApp.get(endpointId, appId)) return stats;
+      const rows = st().stats.all({ endpointId, from: idLowerBoundAt("message", since), to: idLowerBoundAt("message", until) });
       for (const { status, n } of rows) {
         if (status === MESSAGE_STATUS.success) stats.success = n;
         else if (status === MESSAGE_STATUS.pending) stats.pending = n;
@@ -127,8 +129,8 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
     async listFailedMessageIds(appId, endpointId, range) {
       // status = fail means the last attempt failed and no retry is left: a later success would
       // have set the destination to success, so "failed and never succeeded" is exactly status fail.
+      if (!st().endpointInApp.get(endpointId, appId)) return [];
       const rows = st().failed.all({
-        appId,
         endpointId,
         from: idLowerBoundAt("message", range.since),
         to: idLowerBoundAt("message", range.until),
