@@ -49,8 +49,15 @@ for (const factory of STORES) {
       await store.createApplication(app);
       const endpoint = makeEndpoint(app.id, { uid: "main" });
       await store.createEndpoint(endpoint);
+      const message = makeMessage(app.id);
+      await store.createMessage(message);
+      await store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: 1, runAt: T0 }]);
+      assert.equal((await store.queueStats(T0)).depth, 2);
 
       await store.deleteApplication(app.id, T0 + 10);
+      // The endpoint's queued delivery went with it; the fan-out is left for the worker to drop.
+      const left = await store.claimJobs(10, { workerId: "w", now: T0, leaseMs: 1000 });
+      assert.deepEqual(left.map((j) => j.kind), ["fanout"]);
       assert.equal(await store.getApplication(app.id), null);
       assert.equal(await store.getApplication("acme"), null);
       assert.equal(await store.getEndpoint(app.id, endpoint.id), null);

@@ -3,7 +3,7 @@ import type { Store } from "../store.ts";
 import { makeApplicationStore, makeEventTypeStore } from "./sqlite-applications.ts";
 import { makeAttemptStore } from "./sqlite-attempts.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
-import { makeStatementCache, openDatabase } from "./sqlite-database.ts";
+import { lazy, makeStatementCache, openDatabase } from "./sqlite-database.ts";
 import { makeEndpointStore } from "./sqlite-endpoints.ts";
 import { makeIdempotencyStore } from "./sqlite-idempotency.ts";
 import { makeMessageStore } from "./sqlite-messages.ts";
@@ -32,6 +32,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const db = openDatabase(options.file);
   const context: SqliteContext = { db, secretBox: options.secretBox, statements: makeStatementCache(db) };
   const queue = prepareQueueStatements(db);
+  const pingStatement = lazy(() => db.prepare("SELECT 1"));
 
   const parts = [
     makeApplicationStore(context),
@@ -57,7 +58,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       await migrateSqlite(db);
     },
     async ping() {
-      db.prepare("SELECT 1").get();
+      pingStatement().get();
     },
     async close() {
       if (db.open) db.close();
