@@ -12,7 +12,8 @@ function findTests(dir) {
   });
 }
 
-const files = process.argv.length > 2 ? process.argv.slice(2) : findTests("test").sort();
+const roots = process.argv.length > 2 ? process.argv.slice(2) : ["test"];
+const files = roots.flatMap((root) => (statSync(root).isDirectory() ? findTests(root).sort() : [root]));
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
