@@ -92,13 +92,19 @@ export async function endpointExtraRoutes(app: Api, context: ApiContext): Promis
           tags,
           operationId: method === "put" ? "v1.endpoint.update-headers" : "v1.endpoint.patch-headers",
           params: EndpointParams,
-          body: Type.Object({ headers: Type.Record(Type.String({ minLength: 1, maxLength: 256 }), method === "put" ? Type.String({ maxLength: 8192 }) : Nullable(Type.String({ maxLength: 8192 }))) }),
+          body: Type.Object({
+            headers: Type.Record(Type.String({ minLength: 1, maxLength: 256 }), method === "put" ? Type.String({ maxLength: 8192 }) : Nullable(Type.String({ maxLength: 8192 }))),
+            // PATCH only: the svix SDK (whose headers type cannot hold null) names removals here.
+            ...(method === "patch" ? { deleteHeaders: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }))) } : {}),
+          }),
         },
         config,
       },
       async (request, reply) => {
         const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
-        const input = request.body.headers as Record<string, string | null>;
+        const body = request.body as { headers: Record<string, string | null>; deleteHeaders?: string[] };
+        const input: Record<string, string | null> = { ...body.headers };
+        for (const name of body.deleteHeaders ?? []) input[name] = null;
         checkHeaders(input);
         const headers = method === "put" ? (input as Record<string, string>) : mergeHeaders(endpoint.headers, input);
         const updated = { ...endpoint, headers, version: endpoint.version + 1, updatedAt: clock.now() };

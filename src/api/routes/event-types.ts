@@ -17,7 +17,17 @@ const EventTypeUpdate = Type.Object({
   featureFlag: Type.Optional(Nullable(EventTypeName)),
 });
 const EventTypeIn = Type.Composite([Type.Object({ name: EventTypeName }), EventTypeUpdate]);
-const EventTypePatch = Type.Partial(EventTypeUpdate);
+/**
+ * PATCH leaves absent fields alone, so its schema carries no defaults: Ajv (useDefaults) would
+ * otherwise fill in `archived: false, deprecated: false` and un-archive on every patch.
+ */
+const EventTypePatch = Type.Object({
+  description: Type.Optional(Type.String({ maxLength: 2048 })),
+  schemas: Type.Optional(Schemas),
+  archived: Type.Optional(Type.Boolean()),
+  deprecated: Type.Optional(Type.Boolean()),
+  featureFlag: Type.Optional(Nullable(EventTypeName)),
+});
 
 const EventTypeOut = Type.Object({
   name: Type.String(),

@@ -5,7 +5,7 @@ import { DAY_MS } from "../../domain/retention.ts";
 import type { Message } from "../../domain/types.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { findApp, requireApp } from "../context.ts";
-import { FieldError, notFound } from "../errors.ts";
+import { FieldError, HttpError, notFound } from "../errors.ts";
 import { parseTime, splitList, toListOut, toPageRequest } from "../pagination.ts";
 import { rawMember } from "../raw-json.ts";
 import { AppParams, DateTime, EventTypesQuery, ListOut, MessageParams, PageQuery } from "../schemas/common.ts";
@@ -71,7 +71,10 @@ export async function messageRoutes(app: Api, context: ApiContext): Promise<void
       const now = clock.now();
       let application = await findApp(context, request.params.app_id);
       if (!application && body.application) {
-        // Inline creation: the application named in the path is created on first use.
+        // Inline creation: the application named in the path is created on first use. Creating
+        // applications is admin-only, so an app-scoped token must not get here (and the check
+        // cannot wait for requireApp below, which runs after the insert).
+        if (request.principal?.kind !== "admin") throw new HttpError("forbidden", "Only the admin token can create applications");
         if (body.application.uid && body.application.uid !== request.params.app_id) {
           throw new FieldError(["body", "application", "uid"], "application.uid must equal the app_id in the path");
         }
