@@ -76,7 +76,11 @@ export function messageOut(message: Message, withContent: boolean) {
   };
 }
 
-export function attemptOut(attempt: Attempt, withContent = true) {
+/**
+ * `payload` fills in the request body when the attempt sent the message payload itself (stored
+ * once, on the message); lists that span messages leave it null.
+ */
+export function attemptOut(attempt: Attempt, withContent = true, payload: string | null = null) {
   return {
     id: attempt.id,
     msgId: attempt.msgId,
@@ -90,7 +94,7 @@ export function attemptOut(attempt: Attempt, withContent = true) {
     triggerType: attempt.triggerType,
     timestamp: iso(attempt.createdAt),
     attemptNumber: attempt.attemptNumber,
-    request: withContent ? attempt.request : { ...attempt.request, body: null },
+    request: { ...attempt.request, body: withContent ? (attempt.request.body ?? payload) : null },
   };
 }
 

@@ -127,7 +127,7 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
         before: parseTime(query.before),
         after: parseTime(query.after),
       });
-      return toListOut(page, (attempt) => attemptOut(attempt, query.with_content ?? true));
+      return toListOut(page, (attempt) => attemptOut(attempt, query.with_content ?? true, message.payload));
     },
   );
 
@@ -197,7 +197,7 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
       const { application, message } = await requireMessage(request.params.app_id, request.params.msg_id, request);
       const attempt = await store.getAttempt(application.id, message.id, request.params.attempt_id);
       if (!attempt) throw notFound("Message attempt");
-      return attemptOut(attempt);
+      return attemptOut(attempt, true, message.payload);
     },
   );
 
