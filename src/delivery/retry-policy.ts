@@ -35,6 +35,11 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (!value) return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
+  // An HTTP date (RFC 9110: IMF-fixdate, RFC 850 or asctime) starts with a day name. Date.parse alone
+  // is too lenient: it reads "1.5", "-5" or "next year 2099" as dates, and the last would postpone
+  // the retry by the full cap.
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i.test(trimmed)) return null;
+  // asctime dates carry no zone but are GMT; Date.parse would read them as local time.
+  const date = Date.parse(/ GMT$/i.test(trimmed) ? trimmed : `${trimmed} GMT`);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
