@@ -24,14 +24,30 @@ const ROLES = {
   migrate: { api: false, worker: false },
 } as const;
 
+function parseCommandLine() {
+  return parseArgs({ allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
+}
+
+/** A bad command line: say what is wrong and how to call Herald, on stderr, exit code 2. */
+function usageError(problem: string): void {
+  process.stderr.write(`herald: ${problem}\n\n${USAGE}\n`);
+  process.exitCode = 2;
+}
+
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
-  const command = positionals[0] ?? "serve";
-  if (values.help || !(command in ROLES)) {
+  let args: ReturnType<typeof parseCommandLine>;
+  try {
+    args = parseCommandLine();
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const command = args.positionals[0] ?? "serve";
+  if (args.values.help) {
     process.stdout.write(USAGE + "\n");
-    process.exitCode = values.help ? 0 : 2;
     return;
   }
+  if (!Object.hasOwn(ROLES, command)) return usageError(`unknown command "${command}"`);
+  if (args.positionals.length > 1) return usageError(`unexpected argument "${args.positionals[1]}"`);
   const config = resolveConfig();
   const logger = makeLogger(config);
   const herald = await startHerald(config, { ...ROLES[command as keyof typeof ROLES], logger });

@@ -157,11 +157,13 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     databaseUrl,
     adminToken,
     mainSecret,
-    allowedSubnets,
-    allowedDomains,
+    // Frozen too: the default retry schedule is shared by every config, and the address policy
+    // caches the parsed subnets by the list's identity.
+    allowedSubnets: Object.freeze(allowedSubnets),
+    allowedDomains: Object.freeze(allowedDomains),
     proxyUrl: url(source, "HERALD_PROXY_URL", ["http:", "https:", "socks5:"]),
     logLevel: logLevel as ResolvedConfig["logLevel"],
-    retryScheduleSeconds,
+    retryScheduleSeconds: Object.freeze([...retryScheduleSeconds]),
     requestTimeoutMs: integer(source, "HERALD_REQUEST_TIMEOUT_MS", 15_000, 100, 300_000),
     disableAfterHours: integer(source, "HERALD_DISABLE_AFTER_HOURS", 120, 1, 24 * 365),
     workerConcurrency: integer(source, "HERALD_WORKER_CONCURRENCY", 256, 1, 10_000),

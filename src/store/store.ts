@@ -248,6 +248,11 @@ export interface QueueStore {
   completeDelivery(job: Job, outcome: DeliveryOutcome): Promise<{ firstFailureAt: number | null }>;
   /** Removes a claimed job without an attempt (message or endpoint gone, task done). */
   dropJob(job: Job): Promise<void>;
+  /**
+   * Removes a claimed delivery that will not be attempted (its endpoint was disabled) and marks
+   * its destination failed, so it counts as failed and recover can bring it back.
+   */
+  abandonDelivery(job: Job, at: number): Promise<void>;
   /** Makes claimed jobs due again now (graceful shutdown, or work put back). */
   releaseJobs(jobs: Job[], runAt: number): Promise<void>;
   /** runAt of the earliest job, or null when the queue is empty. Lets an idle worker sleep exactly. */

@@ -38,8 +38,12 @@ export async function runDeliverJob(deps: WorkerDeps, job: Job): Promise<void> {
   const [message, endpoint] = await Promise.all([store.getMessage(job.appId, job.msgId!), store.getEndpoint(job.appId, job.endpointId!)]);
   // Gone or switched off since it was queued: nothing to send. Scheduled deliveries to a disabled
   // endpoint are dropped (recover/replay bring them back); manual ones are still sent.
-  if (!message || !endpoint || (endpoint.disabled && job.trigger === TRIGGER.scheduled)) {
+  if (!message || !endpoint) {
     await store.dropJob(job);
+    return;
+  }
+  if (endpoint.disabled && job.trigger === TRIGGER.scheduled) {
+    await store.abandonDelivery(job, clock.now());
     return;
   }
 
@@ -83,14 +87,27 @@ export async function runDeliverJob(deps: WorkerDeps, job: Job): Promise<void> {
   });
 
   if (!scheduled) return;
-  const lastAttempt = { id: attempt.id, responseStatusCode: attempt.responseStatusCode, timestamp: new Date(now).toISOString() };
-  const data = { appId: job.appId, endpointId: endpoint.id, msgId: message.id, msgEventId: message.eventId, lastAttempt };
-  if (succeeded) {
-    if (job.attempt > FAILING_AFTER_ATTEMPTS) await deps.operationalEvents.emit("message.attempt.recovered", data);
-    return;
+  const event = succeeded
+    ? job.attempt > FAILING_AFTER_ATTEMPTS
+      ? "message.attempt.recovered"
+      : null
+    : retryIn === null
+      ? "message.attempt.exhausted"
+      : job.attempt === FAILING_AFTER_ATTEMPTS
+        ? "message.attempt.failing"
+        : null;
+  if (event) {
+    const app = await store.getApplication(job.appId);
+    await deps.operationalEvents.emit(event, {
+      appId: job.appId,
+      appUid: app?.uid ?? null,
+      endpointId: endpoint.id,
+      msgId: message.id,
+      msgEventId: message.eventId,
+      lastAttempt: { id: attempt.id, responseStatusCode: attempt.responseStatusCode, timestamp: new Date(now).toISOString() },
+    });
   }
-  if (job.attempt === FAILING_AFTER_ATTEMPTS && retryIn !== null) await deps.operationalEvents.emit("message.attempt.failing", data);
-  if (retryIn === null) await deps.operationalEvents.emit("message.attempt.exhausted", data);
+  if (succeeded) return;
 
   const failingTooLong = firstFailureAt !== null && finishedAt - firstFailureAt >= config.disableAfterHours * 3_600_000;
   if (gone || failingTooLong) await disableEndpoint(deps, endpoint, firstFailureAt ?? now);

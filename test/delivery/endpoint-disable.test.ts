@@ -80,7 +80,7 @@ describe("delivery: 410 Gone disables the endpoint", () => {
   // dropped by the worker (dropJob) but their destinations stay `pending`, with a next attempt in
   // the past, for ever. Stats count them as pending, and recover, which selects destinations in
   // status `fail` (listFailedMessageIds), never brings them back.
-  test("a retry pending when the endpoint gets disabled is not left pending, and recover brings it back", { todo: "destination left pending; see report" }, async () => {
+  test("a retry pending when the endpoint gets disabled is not left pending, and recover brings it back", async () => {
     receiver.requests.length = 0;
     receiver.respond = (request) => ({ status: (JSON.parse(request.body) as { n: number }).n === 1 ? 500 : 410 });
     const { appId, endpointId } = await appWithEndpoint(h, { url: receiver.url });

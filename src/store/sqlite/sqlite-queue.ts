@@ -32,6 +32,10 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
          status = excluded.status, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
          attempt_count = CASE WHEN @scheduled = 1 THEN excluded.attempt_count ELSE attempt_count END`,
     ),
+    failDestination: db.prepare<{ msg_id: string | null; endpoint_id: string | null; updated_at: number }>(
+      `UPDATE message_destinations SET status = 2, next_attempt_at = NULL, updated_at = @updated_at
+       WHERE msg_id = @msg_id AND endpoint_id = @endpoint_id`,
+    ),
     endpointSucceeded: db.prepare<[string]>("UPDATE endpoints SET first_failure_at = NULL WHERE id = ? AND first_failure_at IS NOT NULL"),
     endpointFailed: db.prepare<[number, string]>("UPDATE endpoints SET first_failure_at = ? WHERE id = ? AND first_failure_at IS NULL"),
     endpointFirstFailure: db.prepare<[string], { first_failure_at: number | null }>("SELECT first_failure_at FROM endpoints WHERE id = ?"),
@@ -138,6 +142,11 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     return { firstFailureAt: st().endpointFirstFailure.get(attempt.endpointId)?.first_failure_at ?? null };
   });
 
+  const abandonTx = db.transaction((job: Job, at: number) => {
+    if (queue().deleteLeased.run(job.id, job.leaseToken).changes === 0) return;
+    st().failDestination.run({ msg_id: job.msgId, endpoint_id: job.endpointId, updated_at: at });
+  });
+
   const releaseTx = db.transaction((jobs: Job[], runAt: number) => {
     const q = queue();
     for (const job of jobs) q.release.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt });
@@ -159,6 +168,9 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     },
     async dropJob(job) {
       queue().deleteLeased.run(job.id, job.leaseToken);
+    },
+    async abandonDelivery(job, at) {
+      abandonTx.immediate(job, at);
     },
     async releaseJobs(jobs, runAt) {
       if (jobs.length > 0) releaseTx.immediate(jobs, runAt);
