@@ -1,6 +1,7 @@
-import { Type } from "@sinclair/typebox";
+import { type Static, type TObject, Type } from "@sinclair/typebox";
 
 import { TRIGGER } from "../../domain/types.ts";
+import type { AttemptListFilter } from "../../store/store.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { requireApp } from "../context.ts";
 import { HttpError, notFound } from "../errors.ts";
@@ -61,6 +62,21 @@ const AttemptParams = Type.Object({ ...MessageParams.properties, attempt_id: Typ
 const ResendParams = Type.Object({ ...MessageParams.properties, endpoint_id: Type.String({ minLength: 1, maxLength: 256 }) });
 const EndpointScopeParams = Type.Object({ ...AppParams.properties, endpoint_id: Type.String({ minLength: 1, maxLength: 256 }) });
 
+type AttemptQuery = Static<TObject<typeof attemptFilters>>;
+
+/** The query filters shared by both attempt lists, as the store takes them. */
+function attemptListFilter(query: AttemptQuery): AttemptListFilter {
+  return {
+    page: toPageRequest(query, "descending"),
+    status: query.status,
+    statusCodeClass: query.status_code_class,
+    channel: query.channel,
+    eventTypes: splitList(query.event_types),
+    before: parseTime(query.before),
+    after: parseTime(query.after),
+  };
+}
+
 export async function attemptRoutes(app: Api, context: ApiContext): Promise<void> {
   const { store, clock } = context;
   const config = { access: "app" as const };
@@ -81,16 +97,7 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
     async (request) => {
       const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
       const query = request.query;
-      const page = await store.listAttempts(application.id, {
-        page: toPageRequest(query, "descending"),
-        endpointId: endpoint.id,
-        status: query.status,
-        statusCodeClass: query.status_code_class,
-        channel: query.channel,
-        eventTypes: splitList(query.event_types),
-        before: parseTime(query.before),
-        after: parseTime(query.after),
-      });
+      const page = await store.listAttempts(application.id, { ...attemptListFilter(query), endpointId: endpoint.id });
       return toListOut(page, (attempt) => attemptOut(attempt, query.with_content ?? true));
     },
   );
@@ -116,17 +123,7 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
         if (!endpoint) throw notFound("Endpoint");
         endpointId = endpoint.id;
       }
-      const page = await store.listAttempts(application.id, {
-        page: toPageRequest(query, "descending"),
-        msgId: message.id,
-        endpointId,
-        status: query.status,
-        statusCodeClass: query.status_code_class,
-        channel: query.channel,
-        eventTypes: splitList(query.event_types),
-        before: parseTime(query.before),
-        after: parseTime(query.after),
-      });
+      const page = await store.listAttempts(application.id, { ...attemptListFilter(query), msgId: message.id, endpointId });
       return toListOut(page, (attempt) => attemptOut(attempt, query.with_content ?? true, message.payload));
     },
   );

@@ -12,6 +12,7 @@ import { FieldError, HttpError, notFound } from "../errors.ts";
 import { toListOut, toPageRequest } from "../pagination.ts";
 import { DateTime, ListOut, Metadata, Nullable, OrderQuery, PageQuery, SecretKey, ThrottleRate, Uid } from "../schemas/common.ts";
 import { HeaderMap } from "../schemas/endpoint.ts";
+import { endpointOut } from "../serializers.ts";
 
 /**
  * Hosted Svix's `/operational-webhook/endpoint` routes: endpoints of the internal operational
@@ -48,22 +49,8 @@ const OperationalEndpointOut = Type.Object({
 });
 const Params = Type.Object({ endpoint_id: Type.String({ minLength: 1, maxLength: 256 }) });
 
-function operationalEndpointOut(endpoint: Endpoint) {
-  return {
-    id: endpoint.id,
-    uid: endpoint.uid,
-    url: endpoint.url,
-    description: endpoint.description,
-    disabled: endpoint.disabled,
-    filterTypes: endpoint.eventTypes,
-    eventTypes: endpoint.eventTypes,
-    throttleRate: endpoint.throttleRate,
-    rateLimit: endpoint.throttleRate,
-    metadata: endpoint.metadata,
-    createdAt: new Date(endpoint.createdAt).toISOString(),
-    updatedAt: new Date(endpoint.updatedAt).toISOString(),
-  };
-}
+/** Same wire shape as an app endpoint, less channels and version (the response schema drops them). */
+const operationalEndpointOut = endpointOut;
 
 function checkOperationalTypes(body: { filterTypes?: string[] | null; eventTypes?: string[] | null }): string[] | null {
   const field = body.eventTypes !== undefined ? "eventTypes" : "filterTypes";
