@@ -58,8 +58,12 @@ export async function buildApi(context: ApiContext, options: { logger?: FastifyB
     }
   });
 
-  // `event_types[]=a&event_types[]=b` is the SDK's array spelling in some languages.
+  // `event_types[]=a&event_types[]=b` is the SDK's array spelling in some languages. A write
+  // without a body is validated as `{}`, so a missing field is named rather than the whole body.
   app.addHook("preValidation", async (request) => {
+    if (request.body === undefined && request.method !== "GET" && request.method !== "DELETE" && request.method !== "HEAD") {
+      request.body = {};
+    }
     const query = request.query as Record<string, unknown> | undefined;
     if (!query) return;
     for (const key of Object.keys(query)) {

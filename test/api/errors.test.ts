@@ -19,6 +19,15 @@ describe("error shapes", () => {
     assertValidation(await raw(h)("POST", `/api/v1/app/${appId}/msg`, { payload: {} }), ["body", "eventType"]);
   });
 
+  test("a write without a body is checked as {}: optional bodies pass, required fields are named", async () => {
+    const h = herald();
+    const endpoint = await h.svix.endpoint.create(appId, { url: "https://example.com/no-body" });
+    const before = await h.svix.endpoint.getSecret(appId, endpoint.id);
+    assert.equal((await raw(h)("POST", `/api/v1/app/${appId}/endpoint/${endpoint.id}/secret/rotate`)).status, 204);
+    assert.notEqual((await h.svix.endpoint.getSecret(appId, endpoint.id)).key, before.key);
+    assertValidation(await raw(h)("POST", `/api/v1/app/${appId}/endpoint`), ["body", "url"]);
+  });
+
   test("a wrong type is 422 naming the field", async () => {
     const h = herald();
     assertValidation(await raw(h)("POST", "/api/v1/app", { name: 5 }), ["body", "name"]);
