@@ -38,6 +38,8 @@ export interface ResolvedConfig {
   readonly workerConcurrency: number;
   /** Response bytes kept per attempt. @defaultValue 20000 */
   readonly responseBodyLimit: number;
+  /** Messages and their attempts are deleted this many days after creation. @defaultValue 90 */
+  readonly retentionDays: number;
 }
 
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000];
@@ -168,6 +170,7 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     disableAfterHours: integer(source, "HERALD_DISABLE_AFTER_HOURS", 120, 1, 24 * 365),
     workerConcurrency: integer(source, "HERALD_WORKER_CONCURRENCY", 256, 1, 10_000),
     responseBodyLimit: integer(source, "HERALD_RESPONSE_BODY_LIMIT", 20_000, 0, 1_048_576),
+    retentionDays: integer(source, "HERALD_RETENTION_DAYS", 90, 1, 36_500),
   };
   return Object.freeze(config);
 }

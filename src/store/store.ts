@@ -33,9 +33,16 @@ export interface Store
     AttemptStore,
     QueueStore,
     BackgroundTaskStore,
-    IdempotencyStore {
+    IdempotencyStore,
+    RetentionStore {
   /** Applies pending migrations. Safe to call from several processes at once. */
   migrate(): Promise<void>;
+  /**
+   * Calls `callback` soon after any process queues work (PostgreSQL: LISTEN/NOTIFY), so idle
+   * workers wake at once instead of at their next poll. Engines without such a channel never call
+   * it (workers poll). Resolves to an unsubscribe function.
+   */
+  onWork(callback: () => void): Promise<() => Promise<void>>;
   /** Cheap round trip used by the health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -288,4 +295,19 @@ export interface IdempotencyStore {
   beginIdempotent(key: string, now: number, lockMs: number): Promise<IdempotencyState>;
   finishIdempotent(key: string, response: StoredResponse, expiresAt: number): Promise<void>;
   abandonIdempotent(key: string): Promise<void>;
+}
+
+/**
+ * Retention, run by workers in bounded batches so it never holds the database for long. Both
+ * return how many rows they handled; a caller loops until a batch comes back smaller than `limit`.
+ */
+export interface RetentionStore {
+  /** Drops the payload of up to `limit` messages whose expiresAt ≤ now (their payloadRetentionPeriod). */
+  expirePayloads(now: number, limit: number): Promise<number>;
+  /**
+   * Deletes up to `limit` messages created before `before`, with their destinations and attempts;
+   * also deletes expired idempotency keys. (A job still queued for a pruned message finds it gone
+   * and is dropped by the worker.)
+   */
+  pruneMessages(before: number, now: number, limit: number): Promise<number>;
 }

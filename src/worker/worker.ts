@@ -4,6 +4,7 @@ import type { Job } from "../store/store.ts";
 import { runDeliverJob } from "./deliver-job.ts";
 import { runFanoutJob } from "./fanout-job.ts";
 import { runBackgroundTaskJob } from "./recover-task.ts";
+import { RETENTION_INTERVAL_MS, runRetention } from "./retention-loop.ts";
 import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
 
 /**
@@ -16,6 +17,9 @@ import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
  *   job finished and freed room) or until the poll interval passes (work from other processes,
  *   and retries coming due).
  * - STOPPING: claim nothing more, wait for in-flight jobs, then resolve `stop()`.
+ *
+ * Beside the loop: retention runs once a minute (retention-loop.ts), and where the store can
+ * notify (PostgreSQL LISTEN/NOTIFY) new work from any process wakes the loop at once.
  *
  * A job throwing never stops the loop: the error is logged and the job's lease runs out, so it
  * is retried later by this worker or another.
@@ -40,6 +44,19 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
   let idleWaiters: (() => void)[] = [];
+  let unsubscribe: (() => Promise<void>) | null = null;
+  let retentionTimer: NodeJS.Timeout | null = null;
+  let retentionRun: Promise<unknown> | null = null;
+
+  function scheduleRetention(): void {
+    retentionTimer = setInterval(() => {
+      if (retentionRun) return;
+      retentionRun = runRetention(deps, () => !running)
+        .catch((error: unknown) => logger.error({ err: error }, "retention run failed; it will run again"))
+        .finally(() => (retentionRun = null));
+    }, RETENTION_INTERVAL_MS);
+    retentionTimer.unref();
+  }
 
   function wake(): void {
     wakeUp?.();
@@ -116,12 +133,21 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
       if (running) return;
       running = true;
       loopDone = loop();
+      scheduleRetention();
+      // Other processes' new work wakes this worker at once where the store can tell (PostgreSQL).
+      store.onWork(wake).then(
+        (stop) => (unsubscribe = stop),
+        (error: unknown) => logger.warn({ err: error }, "no work notifications; polling only"),
+      );
     },
     wake,
     async stop() {
       running = false;
+      if (retentionTimer) clearInterval(retentionTimer);
       wake();
       await loopDone;
+      await retentionRun;
+      await unsubscribe?.();
     },
     drain() {
       return new Promise<void>((resolve) => {

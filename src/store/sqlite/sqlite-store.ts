@@ -10,6 +10,7 @@ import { makeMessageStore } from "./sqlite-messages.ts";
 import { migrateSqlite } from "./sqlite-migrate.ts";
 import { makeQueueStore } from "./sqlite-queue.ts";
 import { prepareQueueStatements } from "./sqlite-queue-statements.ts";
+import { makeRetentionStore } from "./sqlite-retention.ts";
 import { makeBackgroundTaskStore } from "./sqlite-tasks.ts";
 
 export interface SqliteStoreOptions {
@@ -43,6 +44,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     makeQueueStore(context, queue),
     makeBackgroundTaskStore(context, queue),
     makeIdempotencyStore(context),
+    makeRetentionStore(context),
   ] as const;
 
   return {
@@ -54,8 +56,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     ...parts[5],
     ...parts[6],
     ...parts[7],
+    ...parts[8],
     async migrate() {
       await migrateSqlite(db);
+    },
+    // SQLite has no notification channel between processes; workers poll (and the API wakes a
+    // worker in its own process directly).
+    async onWork() {
+      return async () => undefined;
     },
     async ping() {
       pingStatement().get();
