@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
 
 import { StoreConflictError } from "../store/store.ts";
+import { isStoreUnavailable } from "../store/store-errors.ts";
 import { registerAuth } from "./auth.ts";
 import type { Api, ApiContext } from "./context.ts";
 import { FieldError, HttpError } from "./errors.ts";
@@ -91,7 +92,7 @@ export async function buildApi(context: ApiContext, options: { logger?: FastifyB
     if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
       return reply.code(413).send({ code: "payload_too_large", detail: `Request body exceeds ${BODY_LIMIT_BYTES} bytes` });
     }
-    if (code === "SQLITE_BUSY" || code === "ECONNREFUSED" || code === "57P01") {
+    if (isStoreUnavailable(error)) {
       request.log.warn({ err: error }, "store unavailable");
       return reply.code(503).send({ code: "unavailable", detail: "Storage is unavailable, try again" });
     }

@@ -34,6 +34,7 @@ export interface Worker {
 
 export const POLL_INTERVAL_MS = 250;
 const CLAIM_BATCH = 100;
+const MAX_BACKOFF_MS = 5_000;
 
 export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: string }): Worker {
   const deps: WorkerDeps = { ...options, workerId: options.workerId ?? randomUUID() };
@@ -41,6 +42,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
   const concurrency = deps.config.workerConcurrency;
   const inFlight = new Set<Promise<void>>();
   let running = false;
+  let claimFailures = 0;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
   let idleWaiters: (() => void)[] = [];
@@ -112,8 +114,15 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
       if (room > 0) {
         try {
           claimed = await store.claimJobs(Math.min(room, CLAIM_BATCH), leaseFor(deps));
+          claimFailures = 0;
         } catch (error) {
-          logger.error({ err: error }, "claiming jobs failed; retrying after the poll interval");
+          // The database is down or busy: back off (up to MAX_BACKOFF_MS) and try again; nothing
+          // is lost meanwhile, claimed work returns when its lease ends.
+          claimFailures += 1;
+          const backoffMs = Math.min(MAX_BACKOFF_MS, POLL_INTERVAL_MS * 2 ** claimFailures);
+          logger.error({ err: error, retryInMs: backoffMs }, "claiming jobs failed");
+          await sleep(backoffMs);
+          continue;
         }
       }
       claimed.forEach(track);

@@ -8,9 +8,11 @@ import { Svix } from "svix";
 import { resolveConfig } from "../../src/config/config.ts";
 import type { Clock } from "../../src/domain/clock.ts";
 import { type Herald, startHerald } from "../../src/server.ts";
+import { createTestDatabase } from "./postgres.ts";
 
 /**
- * A real Herald (API + worker, SQLite file in a fresh temp directory) listening on a random
+ * A real Herald (API + worker; a SQLite file in a fresh temp directory, or a fresh PostgreSQL
+ * database when the engine is postgres) listening on a random
  * loopback port, plus an official `svix` SDK client pointed at it. Loopback is allow-listed so
  * tests can deliver to receivers on 127.0.0.1.
  */
@@ -29,11 +31,18 @@ export interface TestHeraldOptions {
   clock?: Clock;
   random?: () => number;
   env?: Record<string, string>;
+  /** Storage engine; defaults to HERALD_TEST_ENGINE (the runner sets it), else SQLite. */
+  engine?: "sqlite" | "postgres";
 }
+
+/** The engine this test process runs on: `npm test` runs the engine-sensitive suites on both. */
+export const TEST_ENGINE: "sqlite" | "postgres" = process.env.HERALD_TEST_ENGINE === "postgres" ? "postgres" : "sqlite";
 
 export async function startTestHerald(options: TestHeraldOptions = {}): Promise<TestHerald> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "herald-test-"));
+  const database = (options.engine ?? TEST_ENGINE) === "postgres" ? await createTestDatabase() : null;
   const config = resolveConfig({
+    ...(database ? { HERALD_DATABASE_URL: database.url } : {}),
     HERALD_DATA_DIR: dataDir,
     HERALD_PORT: "0",
     HERALD_HOST: "127.0.0.1",
@@ -60,6 +69,7 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     client,
     async close() {
       await herald.close();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
