@@ -1,34 +1,15 @@
-import { readdir, readFile } from "node:fs/promises";
-
+import type { Migration } from "../migration-files.ts";
+import { readMigrationFiles } from "../migration-files.ts";
 import type { Db } from "./sqlite-database.ts";
+
+export type { Migration } from "../migration-files.ts";
 
 /** The SQL migrations folder, found relative to this module so it works from any working directory. */
 export const SQLITE_MIGRATIONS_DIR = new URL("../../../migrations/sqlite/", import.meta.url);
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-const FILE_PATTERN = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
-
 /** Reads `NNNN_name.sql` files, sorted by version. Other files in the folder are ignored. */
 export async function loadMigrations(dir: URL = SQLITE_MIGRATIONS_DIR): Promise<Migration[]> {
-  const migrations: Migration[] = [];
-  for (const file of await readdir(dir)) {
-    const match = FILE_PATTERN.exec(file);
-    if (!match) continue;
-    const sql = await readFile(new URL(file, dir), "utf8");
-    migrations.push({ version: Number(match[1]), name: match[2], sql });
-  }
-  migrations.sort((a, b) => a.version - b.version);
-  for (let i = 1; i < migrations.length; i++) {
-    if (migrations[i].version === migrations[i - 1].version) {
-      throw new Error(`Two SQLite migrations have version ${migrations[i].version}`);
-    }
-  }
-  return migrations;
+  return readMigrationFiles(dir, "SQLite");
 }
 
 /**

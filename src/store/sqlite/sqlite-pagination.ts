@@ -1,17 +1,14 @@
 import type { IdKind } from "../../domain/ids.ts";
 import { idLowerBoundAt } from "../../domain/ids.ts";
 import type { Page, PageRequest } from "../../domain/types.ts";
+import { pageFromRows, planPageScan } from "../shared-pagination.ts";
 import type { StatementCache } from "./sqlite-database.ts";
 
+export { mapPage } from "../shared-pagination.ts";
+
 /**
- * Svix cursor paging over one key column (an id, or an event type's name).
- *
- * - The list is ordered by `key` ascending or descending (`order`).
- * - No iterator: the first page. Iterator `X`: the items after X in list order.
- *   Iterator `-X`: the items just before X in list order (fetched in reverse, then flipped back).
- * - `iterator` is the key of the last item returned, `prevIterator` is "-" + the key of the first;
- *   both are null on an empty page.
- * - `done`: nothing more in the direction this page was fetched in. We fetch limit + 1 rows to know.
+ * Svix cursor paging over one key column, in SQL for SQLite. The paging rules (iterators, `done`)
+ * are shared with the other engines in `store/shared-pagination.ts`.
  */
 export interface PageQuery {
   /** `SELECT … FROM …` (with joins), without WHERE. */
@@ -30,38 +27,19 @@ export function fetchPage<Row>(
   page: PageRequest,
   keyOf: (row: Row) => string,
 ): Page<Row> {
-  const limit = Math.max(1, Math.floor(page.limit));
-  const backward = page.iterator !== null && page.iterator.startsWith("-");
-  const cursor = page.iterator === null ? null : backward ? page.iterator.slice(1) : page.iterator;
-  const ascending = query.order === "ascending";
-  const scanAscending = backward ? !ascending : ascending;
-
+  const scan = planPageScan(page, query.order);
   const where = [...query.where];
   const params = [...query.params];
-  if (cursor !== null) {
-    where.push(`${query.key} ${scanAscending ? ">" : "<"} ?`);
-    params.push(cursor);
+  if (scan.cursor !== null) {
+    where.push(`${query.key} ${scan.ascending ? ">" : "<"} ?`);
+    params.push(scan.cursor);
   }
   const sql =
     `${query.from}` +
     (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
-    ` ORDER BY ${query.key} ${scanAscending ? "ASC" : "DESC"} LIMIT ?`;
-  params.push(limit + 1);
-
-  const rows = statements.get<Row>(sql).all(...params);
-  const done = rows.length <= limit;
-  const items = rows.slice(0, limit);
-  if (backward) items.reverse();
-  return {
-    items,
-    iterator: items.length > 0 ? keyOf(items[items.length - 1]) : null,
-    prevIterator: items.length > 0 ? "-" + keyOf(items[0]) : null,
-    done,
-  };
-}
-
-export function mapPage<Row, T>(page: Page<Row>, map: (row: Row) => T): Page<T> {
-  return { ...page, items: page.items.map(map) };
+    ` ORDER BY ${query.key} ${scan.ascending ? "ASC" : "DESC"} LIMIT ?`;
+  params.push(scan.limit + 1);
+  return pageFromRows(statements.get<Row>(sql).all(...params), scan, keyOf);
 }
 
 /**

@@ -1,405 +1,44 @@
 import type { SecretBox } from "../../crypto/secret-box.ts";
-import type {
-  Application,
-  Attempt,
-  BackgroundTask,
-  BackgroundTaskKind,
-  BackgroundTaskStatus,
-  Destination,
-  Endpoint,
-  EndpointKey,
-  EventType,
-  Message,
-  MessageStatus,
-  StringMap,
-  TriggerType,
-} from "../../domain/types.ts";
-import type { Job, JobKind } from "../store.ts";
+import type { Endpoint, EventType } from "../../domain/types.ts";
+import type { DbEndpoint as SharedDbEndpoint, DbEventType as SharedDbEventType } from "../shared-rows.ts";
+import * as shared from "../shared-rows.ts";
+import { INTEGER_BOOLEAN } from "../shared-rows.ts";
 
 /**
- * Row shapes of the SQLite tables (snake_case, as stored) and the ONE place that converts between
- * rows and domain objects. Everything else in `store/sqlite/` reads and writes these types only.
+ * Row shapes of the SQLite tables. The rows and their mapping to domain objects are shared with
+ * the other engines (`store/shared-rows.ts`, the one place that maps); here SQLite only fixes how
+ * it stores booleans (INTEGER 0/1). Everything else in `store/sqlite/` reads and writes these types.
  */
 
-export interface DbApplication {
-  id: string;
-  uid: string | null;
-  name: string;
-  throttle_rate: number | null;
-  metadata: string;
-  created_at: number;
-  updated_at: number;
-  deleted_at: number | null;
-}
+export type {
+  DbApplication,
+  DbAttempt,
+  DbBackgroundTask,
+  DbDestination,
+  DbDestinationWithMessage,
+  DbIdempotencyKey,
+  DbJob,
+  DbMessage,
+  DbNewJob,
+} from "../shared-rows.ts";
+export {
+  applicationToRow,
+  attemptToRow,
+  backgroundTaskToRow,
+  messageToRow,
+  rowToApplication,
+  rowToAttempt,
+  rowToBackgroundTask,
+  rowToDestination,
+  rowToDestinationWithMessage,
+  rowToJob,
+  rowToMessage,
+} from "../shared-rows.ts";
 
-export interface DbEventType {
-  name: string;
-  description: string;
-  schemas: string | null;
-  archived: number;
-  deprecated: number;
-  feature_flag: string | null;
-  created_at: number;
-  updated_at: number;
-}
+export type DbEventType = SharedDbEventType<number>;
+export type DbEndpoint = SharedDbEndpoint<number>;
 
-export interface DbEndpoint {
-  id: string;
-  app_id: string;
-  uid: string | null;
-  url: string;
-  description: string;
-  event_types: string | null;
-  channels: string | null;
-  keys_sealed: string;
-  headers_sealed: string;
-  throttle_rate: number | null;
-  disabled: number;
-  first_failure_at: number | null;
-  metadata: string;
-  version: number;
-  created_at: number;
-  updated_at: number;
-  deleted_at: number | null;
-}
-
-export interface DbMessage {
-  id: string;
-  app_id: string;
-  event_id: string | null;
-  event_type: string;
-  payload: string | null;
-  channels: string | null;
-  created_at: number;
-  expires_at: number;
-}
-
-export interface DbDestination {
-  msg_id: string;
-  endpoint_id: string;
-  app_id: string;
-  status: number;
-  next_attempt_at: number | null;
-  attempt_count: number;
-  updated_at: number;
-}
-
-/** A destination joined with its message: message columns as is, destination columns prefixed `d_`. */
-export interface DbDestinationWithMessage extends DbMessage {
-  d_endpoint_id: string;
-  d_status: number;
-  d_next_attempt_at: number | null;
-  d_attempt_count: number;
-  d_updated_at: number;
-}
-
-export interface DbAttempt {
-  id: string;
-  app_id: string;
-  msg_id: string;
-  endpoint_id: string;
-  url: string;
-  status: number;
-  response_status_code: number;
-  response: string;
-  response_duration_ms: number;
-  trigger_type: number;
-  attempt_number: number;
-  request_method: string;
-  request_url: string;
-  request_headers: string;
-  request_body: string | null;
-  created_at: number;
-}
-
-export interface DbJob {
-  id: number;
-  kind: string;
-  app_id: string;
-  msg_id: string | null;
-  endpoint_id: string | null;
-  task_id: string | null;
-  attempt: number;
-  trigger_type: number;
-  run_at: number;
-  lease_token: string | null;
-}
-
-/** A job row to insert: the id comes from AUTOINCREMENT. */
-export type DbNewJob = Omit<DbJob, "id">;
-
-export interface DbBackgroundTask {
-  id: string;
-  app_id: string;
-  kind: string;
-  status: string;
-  data: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface DbIdempotencyKey {
-  key: string;
-  state: "in_progress" | "done";
-  lock_expires_at: number | null;
-  response_status_code: number | null;
-  response_body: string | null;
-  expires_at: number | null;
-}
-
-// --- JSON and booleans ------------------------------------------------------------------------
-
-function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
-function parseOrNull<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
-}
-
-const bool = (value: number): boolean => value !== 0;
-const int = (value: boolean): number => (value ? 1 : 0);
-
-// --- applications ----------------------------------------------------------------------------
-
-export function applicationToRow(app: Application): DbApplication {
-  return {
-    id: app.id,
-    uid: app.uid,
-    name: app.name,
-    throttle_rate: app.throttleRate,
-    metadata: JSON.stringify(app.metadata),
-    created_at: app.createdAt,
-    updated_at: app.updatedAt,
-    deleted_at: null,
-  };
-}
-
-export function rowToApplication(row: DbApplication): Application {
-  return {
-    id: row.id,
-    uid: row.uid,
-    name: row.name,
-    throttleRate: row.throttle_rate,
-    metadata: JSON.parse(row.metadata) as StringMap,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-// --- event types -----------------------------------------------------------------------------
-
-export function eventTypeToRow(eventType: EventType): DbEventType {
-  return {
-    name: eventType.name,
-    description: eventType.description,
-    schemas: jsonOrNull(eventType.schemas),
-    archived: int(eventType.archived),
-    deprecated: int(eventType.deprecated),
-    feature_flag: eventType.featureFlag,
-    created_at: eventType.createdAt,
-    updated_at: eventType.updatedAt,
-  };
-}
-
-export function rowToEventType(row: DbEventType): EventType {
-  return {
-    name: row.name,
-    description: row.description,
-    schemas: parseOrNull<Record<string, unknown>>(row.schemas),
-    archived: bool(row.archived),
-    deprecated: bool(row.deprecated),
-    featureFlag: row.feature_flag,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-// --- endpoints (keys and headers are sealed at rest) --------------------------------------------
-
-export function endpointToRow(endpoint: Endpoint, box: SecretBox): DbEndpoint {
-  return {
-    id: endpoint.id,
-    app_id: endpoint.appId,
-    uid: endpoint.uid,
-    url: endpoint.url,
-    description: endpoint.description,
-    event_types: jsonOrNull(endpoint.eventTypes),
-    channels: jsonOrNull(endpoint.channels),
-    keys_sealed: box.seal(JSON.stringify(endpoint.keys)),
-    headers_sealed: box.seal(JSON.stringify(endpoint.headers)),
-    throttle_rate: endpoint.throttleRate,
-    disabled: int(endpoint.disabled),
-    first_failure_at: endpoint.firstFailureAt,
-    metadata: JSON.stringify(endpoint.metadata),
-    version: endpoint.version,
-    created_at: endpoint.createdAt,
-    updated_at: endpoint.updatedAt,
-    deleted_at: null,
-  };
-}
-
-export function rowToEndpoint(row: DbEndpoint, box: SecretBox): Endpoint {
-  return {
-    id: row.id,
-    appId: row.app_id,
-    uid: row.uid,
-    url: row.url,
-    description: row.description,
-    eventTypes: parseOrNull<string[]>(row.event_types),
-    channels: parseOrNull<string[]>(row.channels),
-    keys: JSON.parse(box.open(row.keys_sealed)) as EndpointKey[],
-    headers: JSON.parse(box.open(row.headers_sealed)) as StringMap,
-    throttleRate: row.throttle_rate,
-    disabled: bool(row.disabled),
-    firstFailureAt: row.first_failure_at,
-    metadata: JSON.parse(row.metadata) as StringMap,
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-// --- messages and destinations ---------------------------------------------------------------
-
-export function messageToRow(message: Message): DbMessage {
-  return {
-    id: message.id,
-    app_id: message.appId,
-    event_id: message.eventId,
-    event_type: message.eventType,
-    payload: message.payload,
-    channels: jsonOrNull(message.channels),
-    created_at: message.createdAt,
-    expires_at: message.expiresAt,
-  };
-}
-
-export function rowToMessage(row: DbMessage): Message {
-  return {
-    id: row.id,
-    appId: row.app_id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    payload: row.payload,
-    channels: parseOrNull<string[]>(row.channels),
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  };
-}
-
-export function rowToDestination(row: DbDestination): Destination {
-  return {
-    msgId: row.msg_id,
-    endpointId: row.endpoint_id,
-    appId: row.app_id,
-    status: row.status as MessageStatus,
-    nextAttemptAt: row.next_attempt_at,
-    attemptCount: row.attempt_count,
-    updatedAt: row.updated_at,
-  };
-}
-
-export function rowToDestinationWithMessage(row: DbDestinationWithMessage): { destination: Destination; message: Message } {
-  return {
-    destination: rowToDestination({
-      msg_id: row.id,
-      endpoint_id: row.d_endpoint_id,
-      app_id: row.app_id,
-      status: row.d_status,
-      next_attempt_at: row.d_next_attempt_at,
-      attempt_count: row.d_attempt_count,
-      updated_at: row.d_updated_at,
-    }),
-    message: rowToMessage(row),
-  };
-}
-
-// --- attempts --------------------------------------------------------------------------------
-
-export function attemptToRow(attempt: Attempt): DbAttempt {
-  return {
-    id: attempt.id,
-    app_id: attempt.appId,
-    msg_id: attempt.msgId,
-    endpoint_id: attempt.endpointId,
-    url: attempt.url,
-    status: attempt.status,
-    response_status_code: attempt.responseStatusCode,
-    response: attempt.response,
-    response_duration_ms: attempt.responseDurationMs,
-    trigger_type: attempt.triggerType,
-    attempt_number: attempt.attemptNumber,
-    request_method: attempt.request.method,
-    request_url: attempt.request.url,
-    request_headers: JSON.stringify(attempt.request.headers),
-    request_body: attempt.request.body,
-    created_at: attempt.createdAt,
-  };
-}
-
-export function rowToAttempt(row: DbAttempt): Attempt {
-  return {
-    id: row.id,
-    appId: row.app_id,
-    msgId: row.msg_id,
-    endpointId: row.endpoint_id,
-    url: row.url,
-    status: row.status as MessageStatus,
-    responseStatusCode: row.response_status_code,
-    response: row.response,
-    responseDurationMs: row.response_duration_ms,
-    triggerType: row.trigger_type as TriggerType,
-    attemptNumber: row.attempt_number,
-    request: {
-      method: row.request_method,
-      url: row.request_url,
-      headers: JSON.parse(row.request_headers) as StringMap,
-      body: row.request_body,
-    },
-    createdAt: row.created_at,
-  };
-}
-
-// --- queue -----------------------------------------------------------------------------------
-
-export function rowToJob(row: DbJob): Job {
-  return {
-    id: row.id,
-    kind: row.kind as JobKind,
-    appId: row.app_id,
-    msgId: row.msg_id,
-    endpointId: row.endpoint_id,
-    taskId: row.task_id,
-    attempt: row.attempt,
-    trigger: row.trigger_type as TriggerType,
-    runAt: row.run_at,
-    // Jobs only leave the store claimed, so the token is set; "" would never match a lease.
-    leaseToken: row.lease_token ?? "",
-  };
-}
-
-// --- background tasks ------------------------------------------------------------------------
-
-export function backgroundTaskToRow(task: BackgroundTask, appId: string): DbBackgroundTask {
-  return {
-    id: task.id,
-    app_id: appId,
-    kind: task.kind,
-    status: task.status,
-    data: JSON.stringify(task.data),
-    created_at: task.createdAt,
-    updated_at: task.updatedAt,
-  };
-}
-
-export function rowToBackgroundTask(row: DbBackgroundTask): BackgroundTask {
-  return {
-    id: row.id,
-    kind: row.kind as BackgroundTaskKind,
-    status: row.status as BackgroundTaskStatus,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+export const eventTypeToRow = (eventType: EventType): DbEventType => shared.eventTypeToRow(eventType, INTEGER_BOOLEAN);
+export const rowToEventType = (row: DbEventType): EventType => shared.rowToEventType(row, INTEGER_BOOLEAN);
+export const endpointToRow = (endpoint: Endpoint, box: SecretBox): DbEndpoint => shared.endpointToRow(endpoint, box, INTEGER_BOOLEAN);
+export const rowToEndpoint = (row: DbEndpoint, box: SecretBox): Endpoint => shared.rowToEndpoint(row, box, INTEGER_BOOLEAN);
