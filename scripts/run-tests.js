@@ -34,7 +34,7 @@ function runSuite(files, env) {
       stdio: ["ignore", "pipe", "inherit"],
       env,
     });
-    const counts = { pass: 0, fail: 0 };
+    const counts = { pass: 0, fail: 0, cancelled: 0 };
     let pending = "";
     child.stdout.on("data", (chunk) => {
       process.stdout.write(chunk);
@@ -42,7 +42,7 @@ function runSuite(files, env) {
       const lines = pending.split("\n");
       pending = lines.pop();
       for (const line of lines) {
-        const match = /^ℹ (pass|fail) (\d+)$/.exec(line.trim());
+        const match = /^ℹ (pass|fail|cancelled) (\d+)$/.exec(line.trim());
         if (match) counts[match[1]] = Number(match[2]);
       }
     });
@@ -75,6 +75,7 @@ try {
   await postgres?.stop();
 }
 const passed = results.reduce((sum, result) => sum + result.pass, 0);
-const failed = results.reduce((sum, result) => sum + result.fail, 0);
+// A cancelled test (its file crashed, or a hook failed) did not pass: count it as failed.
+const failed = results.reduce((sum, result) => sum + result.fail + result.cancelled, 0);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(results.every((result) => result.ok) ? 0 : 1);

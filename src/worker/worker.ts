@@ -134,7 +134,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
       }
       if (claimed.length === 0 || room <= 0) await sleep(POLL_INTERVAL_MS);
     }
-    await Promise.allSettled([...inFlight]);
+    // A fan-out finishing now may still start deliveries, so wait until nothing is left.
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   }
 
   return {

@@ -51,13 +51,20 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     HERALD_LOG_LEVEL: "silent",
     ...options.env,
   });
-  const herald = await startHerald(config, {
-    api: true,
-    worker: true,
-    clock: options.clock,
-    random: options.random,
-    logger: pino({ level: process.env.HERALD_TEST_LOG_LEVEL ?? "silent" }),
-  });
+  let herald: Herald;
+  try {
+    herald = await startHerald(config, {
+      api: true,
+      worker: true,
+      clock: options.clock,
+      random: options.random,
+      logger: pino({ level: process.env.HERALD_TEST_LOG_LEVEL ?? "silent" }),
+    });
+  } catch (error) {
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const url = herald.url!;
   const client = (token: string) => new Svix(token, { serverUrl: url });
   return {

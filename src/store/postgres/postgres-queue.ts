@@ -1,0 +1,253 @@
+import { MESSAGE_STATUS, TRIGGER } from "../../domain/types.ts";
+import type { DeliveryOutcome, DeliveryRequest, Job, Lease, QueueStore } from "../store.ts";
+import type { PostgresContext } from "./postgres-database.ts";
+import { execute, queryOne, queryRows, statement, transaction } from "./postgres-database.ts";
+import { leaseTokenSql, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
+import type { DbJob } from "./postgres-rows.ts";
+import { attemptToRow, columnList, JOB_COLUMNS, rowToJob } from "./postgres-rows.ts";
+
+/**
+ * The queue (see the comment on Store in store.ts), shared by any number of workers on any number
+ * of hosts. Claims use FOR UPDATE SKIP LOCKED: concurrent claimers pass over each other's rows
+ * instead of waiting for them, so no job is claimed twice and no worker blocks another.
+ *
+ * Lock order. A transaction that locks a queue row and an endpoint row always locks the queue row
+ * first (completeDelivery: job, destination, endpoint; deleteEndpoint: queued deliveries, then the
+ * endpoint), so two of them can never wait for each other in a cycle (deadlock, 40P01).
+ */
+
+const CLAIM_COLUMNS = columnList(JOB_COLUMNS, "queue");
+
+const st = {
+  // One statement: pick the due rows nobody else holds, lease them, return them oldest first (by
+  // their run_at before the claim, which RETURNING alone would no longer show).
+  claim: statement<DbJob>(
+    "claim_jobs",
+    `WITH claimed AS (
+       UPDATE queue SET run_at = $2, lease_token = ${leaseTokenSql("$3")}
+       FROM (SELECT id, run_at FROM queue WHERE run_at <= $1 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) AS due
+       WHERE queue.id = due.id
+       RETURNING ${CLAIM_COLUMNS}, due.run_at AS due_at
+     )
+     SELECT ${columnList(JOB_COLUMNS)} FROM claimed ORDER BY due_at, id`,
+  ),
+  deleteLeased: statement("delete_leased_job", "DELETE FROM queue WHERE id = $1 AND lease_token = $2"),
+  // Duplicates in the list get one destination (upserting twice would change nothing) and one job each.
+  fanOutDestinations: statement(
+    "fan_out_destinations",
+    `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
+     SELECT $1::text, endpoint_id, $2::text, ${MESSAGE_STATUS.pending}, $3::bigint, 0, $3::bigint
+     FROM (SELECT DISTINCT unnest($4::text[]) AS endpoint_id) AS e
+     ORDER BY endpoint_id
+     ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+       status = ${MESSAGE_STATUS.pending}, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
+  ),
+  fanOutJobs: statement<DbJob>(
+    "fan_out_jobs",
+    `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token)
+     SELECT 'deliver', $1::text, $2::text, endpoint_id, NULL, 1, ${TRIGGER.scheduled}, $3::bigint, ${leaseTokenSql("$4")}
+     FROM unnest($5::text[]) WITH ORDINALITY AS e(endpoint_id, position)
+     ORDER BY position
+     RETURNING ${columnList(JOB_COLUMNS)}`,
+  ),
+  enqueueJobs: statement(
+    "enqueue_delivery_jobs",
+    `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token)
+     SELECT 'deliver', app_id, msg_id, endpoint_id, NULL, 1, trigger_type, run_at, NULL
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[]) AS d(app_id, msg_id, endpoint_id, trigger_type, run_at)`,
+  ),
+  insertAttempt: statement(
+    "insert_attempt",
+    `INSERT INTO attempts (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
+       response_duration_ms, trigger_type, attempt_number, request_method, request_url, request_headers,
+       request_body, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+  ),
+  reschedule: statement(
+    "reschedule_job",
+    "UPDATE queue SET run_at = $3, attempt = attempt + 1, lease_token = NULL WHERE id = $1 AND lease_token = $2",
+  ),
+  // Manual attempts (resend, recover) do not count towards the scheduled retry schedule, so they
+  // leave attempt_count alone ($8 = scheduled).
+  finishDestination: statement(
+    "finish_destination",
+    `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+       status = excluded.status, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
+       attempt_count = CASE WHEN $8::boolean THEN excluded.attempt_count ELSE message_destinations.attempt_count END`,
+  ),
+  failDestination: statement(
+    "fail_destination",
+    `UPDATE message_destinations SET status = ${MESSAGE_STATUS.fail}, next_attempt_at = NULL, updated_at = $3
+     WHERE msg_id = $1 AND endpoint_id = $2`,
+  ),
+  // Both only write (and lock) the endpoint row when its failure clock actually changes, so
+  // deliveries to one endpoint do not queue up behind each other's transactions.
+  endpointSucceeded: statement(
+    "endpoint_succeeded",
+    "UPDATE endpoints SET first_failure_at = NULL WHERE id = $1 AND first_failure_at IS NOT NULL",
+  ),
+  endpointFailed: statement("endpoint_failed", "UPDATE endpoints SET first_failure_at = $2 WHERE id = $1 AND first_failure_at IS NULL"),
+  // A separate read after the update: under READ COMMITTED it sees a value another worker has
+  // just committed, which the update's own snapshot might not.
+  endpointFirstFailure: statement<{ first_failure_at: number | null }>(
+    "endpoint_first_failure",
+    "SELECT first_failure_at FROM endpoints WHERE id = $1",
+  ),
+  release: statement(
+    "release_jobs",
+    `UPDATE queue SET run_at = $1, lease_token = NULL
+     FROM unnest($2::bigint[], $3::text[]) AS released(id, lease_token)
+     WHERE queue.id = released.id AND queue.lease_token = released.lease_token`,
+  ),
+  nextDue: statement<{ run_at: number | null }>("next_job_due_at", "SELECT MIN(run_at) AS run_at FROM queue"),
+  stats: statement<{ depth: number; due: number; oldest: number | null }>(
+    "queue_stats",
+    `SELECT (SELECT COUNT(*) FROM queue) AS depth,
+            (SELECT COUNT(*) FROM queue WHERE run_at <= $1) AS due,
+            (SELECT MIN(run_at) FROM queue WHERE run_at <= $1) AS oldest`,
+  ),
+};
+
+/** Puts RETURNING rows back in the order of the endpoint ids they were inserted for. */
+function inEndpointOrder(rows: DbJob[], endpointIds: string[]): DbJob[] {
+  const byEndpoint = new Map<string, DbJob[]>();
+  for (const row of rows) {
+    const list = byEndpoint.get(row.endpoint_id ?? "");
+    if (list) list.push(row);
+    else byEndpoint.set(row.endpoint_id ?? "", [row]);
+  }
+  for (const list of byEndpoint.values()) list.sort((a, b) => a.id - b.id);
+  return endpointIds.map((endpointId) => {
+    const row = byEndpoint.get(endpointId)?.shift();
+    if (!row) throw new Error(`fanOut: no job came back for endpoint ${endpointId}`);
+    return row;
+  });
+}
+
+export function makeQueueStore({ pool }: PostgresContext): QueueStore {
+  return {
+    async claimJobs(limit, lease: Lease) {
+      if (limit <= 0) return [];
+      const rows = await queryRows(pool, st.claim, [lease.now, lease.now + lease.leaseMs, lease.workerId, Math.floor(limit)]);
+      return rows.map(rowToJob);
+    },
+
+    // A constant number of statements however many endpoints: each list is bound as one array.
+    async fanOut(job: Job, endpointIds: string[], lease: Lease) {
+      if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
+      const msgId = job.msgId;
+      return transaction(pool, async (tx) => {
+        // Deleting the fanout job under its lease token is the ownership check: if another worker
+        // took the job over, nothing is deleted and nothing is queued.
+        if ((await execute(tx, st.deleteLeased, [job.id, job.leaseToken])) === 0) return [];
+        if (endpointIds.length === 0) return [];
+        await execute(tx, st.fanOutDestinations, [msgId, job.appId, lease.now, endpointIds]);
+        const rows = await queryRows(tx, st.fanOutJobs, [job.appId, msgId, lease.now + lease.leaseMs, lease.workerId, endpointIds]);
+        return inEndpointOrder(rows, endpointIds).map(rowToJob);
+      });
+    },
+
+    async enqueueDeliveries(deliveries: DeliveryRequest[]) {
+      if (deliveries.length === 0) return;
+      await transaction(pool, async (tx) => {
+        // No "now" is passed in, so the destination's updated_at is the time the delivery is due.
+        await upsertPendingDestinations(
+          tx,
+          deliveries.map((d) => ({ msgId: d.msgId, endpointId: d.endpointId, appId: d.appId, at: d.runAt })),
+        );
+        await execute(tx, st.enqueueJobs, [
+          deliveries.map((d) => d.appId),
+          deliveries.map((d) => d.msgId),
+          deliveries.map((d) => d.endpointId),
+          deliveries.map((d) => d.trigger),
+          deliveries.map((d) => d.runAt),
+        ]);
+        await notifyWork(tx);
+      });
+    },
+
+    async completeDelivery(job: Job, outcome: DeliveryOutcome) {
+      return transaction(pool, async (tx) => {
+        const row = attemptToRow(outcome.attempt);
+        await execute(tx, st.insertAttempt, [
+          row.id,
+          row.app_id,
+          row.msg_id,
+          row.endpoint_id,
+          row.url,
+          row.status,
+          row.response_status_code,
+          row.response,
+          row.response_duration_ms,
+          row.trigger_type,
+          row.attempt_number,
+          row.request_method,
+          row.request_url,
+          row.request_headers,
+          row.request_body,
+          row.created_at,
+        ]);
+
+        // The job first: whether its lease still holds decides whether this worker may also move
+        // the destination on. If the lease was lost the attempt is still recorded (it happened) and
+        // the endpoint's health still learns from it, but the destination and the job belong to
+        // the new owner, whose own completion will set them.
+        const stillOwned =
+          outcome.retryAt === null
+            ? (await execute(tx, st.deleteLeased, [job.id, job.leaseToken])) === 1
+            : (await execute(tx, st.reschedule, [job.id, job.leaseToken, outcome.retryAt])) === 1;
+
+        if (stillOwned) {
+          const scheduled = row.trigger_type === TRIGGER.scheduled;
+          await execute(tx, st.finishDestination, [
+            row.msg_id,
+            row.endpoint_id,
+            row.app_id,
+            outcome.destinationStatus,
+            outcome.retryAt,
+            scheduled ? row.attempt_number : 0,
+            row.created_at,
+            scheduled,
+          ]);
+          // A retry is queued work too: a worker sleeping until the next due job must learn of it.
+          if (outcome.retryAt !== null) await notifyWork(tx);
+        }
+
+        if (outcome.endpointHealth === "success") await execute(tx, st.endpointSucceeded, [row.endpoint_id]);
+        else if (outcome.endpointHealth === "failure") await execute(tx, st.endpointFailed, [row.endpoint_id, row.created_at]);
+        const endpoint = await queryOne(tx, st.endpointFirstFailure, [row.endpoint_id]);
+        return { firstFailureAt: endpoint?.first_failure_at ?? null };
+      });
+    },
+
+    async dropJob(job) {
+      await execute(pool, st.deleteLeased, [job.id, job.leaseToken]);
+    },
+
+    async abandonDelivery(job, at) {
+      await transaction(pool, async (tx) => {
+        if ((await execute(tx, st.deleteLeased, [job.id, job.leaseToken])) === 0) return;
+        await execute(tx, st.failDestination, [job.msgId, job.endpointId, at]);
+      });
+    },
+
+    async releaseJobs(jobs, runAt) {
+      if (jobs.length === 0) return;
+      await transaction(pool, async (tx) => {
+        await execute(tx, st.release, [runAt, jobs.map((j) => j.id), jobs.map((j) => j.leaseToken)]);
+        await notifyWork(tx);
+      });
+    },
+
+    async nextJobDueAt() {
+      return (await queryOne(pool, st.nextDue, []))?.run_at ?? null;
+    },
+
+    async queueStats(now) {
+      const row = await queryOne(pool, st.stats, [now]);
+      return { depth: row?.depth ?? 0, due: row?.due ?? 0, oldestDueAt: row?.oldest ?? null };
+    },
+  };
+}
