@@ -260,6 +260,12 @@ export interface QueueStore {
    * its destination failed, so it counts as failed and recover can bring it back.
    */
   abandonDelivery(job: Job, at: number): Promise<void>;
+  /**
+   * Pushes the lease of jobs a worker still holds (same leaseToken) to end at `until`. Workers renew
+   * the leases of their in-flight jobs every few seconds, so leases can be short and a dead
+   * worker's jobs are taken over soon.
+   */
+  extendLeases(jobs: Job[], until: number): Promise<void>;
   /** Makes claimed jobs due again now (graceful shutdown, or work put back). */
   releaseJobs(jobs: Job[], runAt: number): Promise<void>;
   /** runAt of the earliest job, or null when the queue is empty. Lets an idle worker sleep exactly. */

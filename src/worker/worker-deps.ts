@@ -19,7 +19,14 @@ export interface WorkerDeps {
   workerId: string;
 }
 
-/** A claim lasts past the longest request, so a live worker never loses a job it is sending. */
+/**
+ * How long a claim lasts without renewal. A worker renews the leases of the jobs it is running
+ * every LEASE_RENEW_MS, so a live worker keeps its jobs however long they take, and the jobs of a
+ * worker that died (SIGKILL, host lost) are taken over by others within LEASE_MS.
+ */
+export const LEASE_MS = 15_000;
+export const LEASE_RENEW_MS = 5_000;
+
 export function leaseFor(deps: WorkerDeps): Lease {
-  return { workerId: deps.workerId, now: deps.clock.now(), leaseMs: deps.config.requestTimeoutMs + 30_000 };
+  return { workerId: deps.workerId, now: deps.clock.now(), leaseMs: LEASE_MS };
 }

@@ -5,7 +5,7 @@ import { runDeliverJob } from "./deliver-job.ts";
 import { runFanoutJob } from "./fanout-job.ts";
 import { runBackgroundTaskJob } from "./recover-task.ts";
 import { RETENTION_INTERVAL_MS, runRetention } from "./retention-loop.ts";
-import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
+import { LEASE_MS, LEASE_RENEW_MS, leaseFor, type WorkerDeps } from "./worker-deps.ts";
 
 /**
  * The delivery worker. One loop claims due jobs in batches and runs them concurrently, up to
@@ -18,7 +18,8 @@ import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
  *   and retries coming due).
  * - STOPPING: claim nothing more, wait for in-flight jobs, then resolve `stop()`.
  *
- * Beside the loop: retention runs once a minute (retention-loop.ts), and where the store can
+ * Beside the loop: the leases of running jobs are renewed every few seconds (worker-deps.ts),
+ * retention runs once a minute (retention-loop.ts), and where the store can
  * notify (PostgreSQL LISTEN/NOTIFY) new work from any process wakes the loop at once.
  *
  * A job throwing never stops the loop: the error is logged and the job's lease runs out, so it
@@ -41,6 +42,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
   const { store, logger } = deps;
   const concurrency = deps.config.workerConcurrency;
   const inFlight = new Set<Promise<void>>();
+  /** Jobs being run, by id: their leases are renewed until they finish. */
+  const held = new Map<number, Job>();
   let running = false;
   let claimFailures = 0;
   let loopDone: Promise<void> = Promise.resolve();
@@ -48,7 +51,19 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
   let idleWaiters: (() => void)[] = [];
   let unsubscribe: (() => Promise<void>) | null = null;
   let retentionTimer: NodeJS.Timeout | null = null;
+  let renewalTimer: NodeJS.Timeout | null = null;
   let retentionRun: Promise<unknown> | null = null;
+
+  function scheduleLeaseRenewal(): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      if (held.size === 0) return;
+      store
+        .extendLeases([...held.values()], deps.clock.now() + LEASE_MS)
+        .catch((error: unknown) => logger.warn({ err: error }, "renewing leases failed; will retry"));
+    }, LEASE_RENEW_MS);
+    timer.unref();
+    return timer;
+  }
 
   function scheduleRetention(): void {
     retentionTimer = setInterval(() => {
@@ -65,9 +80,11 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
   }
 
   function track(job: Job): void {
+    held.set(job.id, job);
     const promise = runJob(job)
       .catch((error: unknown) => logger.error({ err: error, jobId: job.id, kind: job.kind }, "job failed; its lease will expire and it will run again"))
       .finally(() => {
+        held.delete(job.id);
         inFlight.delete(promise);
         wake();
       });
@@ -143,6 +160,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
       if (running) return;
       running = true;
       loopDone = loop();
+      renewalTimer = scheduleLeaseRenewal();
       scheduleRetention();
       // Other processes' new work wakes this worker at once where the store can tell (PostgreSQL).
       store.onWork(wake).then(
@@ -156,6 +174,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
       if (retentionTimer) clearInterval(retentionTimer);
       wake();
       await loopDone;
+      if (renewalTimer) clearInterval(renewalTimer);
       await retentionRun;
       await unsubscribe?.();
     },

@@ -164,6 +164,23 @@ for (const factory of STORES) {
       assert.equal(await store.nextJobDueAt(), T0 + 10 + LEASE_MS);
     });
 
+    test("extendLeases keeps a held job from being taken over; a lost lease is not extended", async () => {
+      const messages = [0, 1].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
+      for (const message of messages) await store.createMessage(message);
+      const [kept, lost] = await store.claimJobs(2, lease(T0 + 10));
+
+      // Past the lease end, another worker takes `lost` over; `kept` was renewed in time.
+      await store.extendLeases([kept], T0 + 10 + 3 * LEASE_MS);
+      const takenOver = await store.claimJobs(10, lease(T0 + 10 + LEASE_MS, "worker-b"));
+      assert.deepEqual(takenOver.map((j) => j.id), [lost.id]);
+
+      // The first worker's late renewal of `lost` must not steal it back.
+      await store.extendLeases([kept, lost], T0 + 10 + 10 * LEASE_MS);
+      assert.equal(await store.nextJobDueAt(), takenOver[0].runAt);
+      await store.dropJob(takenOver[0]);
+      assert.equal(await store.nextJobDueAt(), T0 + 10 + 10 * LEASE_MS, "kept's lease moved to the renewal time");
+    });
+
     test("enqueueDeliveries queues manual deliveries and marks destinations pending", async () => {
       const message = makeMessage(app.id);
       await store.createMessage(message);

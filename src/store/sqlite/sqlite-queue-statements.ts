@@ -35,6 +35,9 @@ export function prepareQueueStatements(db: Db) {
     release: db.prepare<{ id: number; lease_token: string; run_at: number }>(
       "UPDATE queue SET run_at = @run_at, lease_token = NULL WHERE id = @id AND lease_token = @lease_token",
     ),
+    extend: db.prepare<{ id: number; lease_token: string; run_at: number }>(
+      "UPDATE queue SET run_at = @run_at WHERE id = @id AND lease_token = @lease_token",
+    ),
     nextDue: db.prepare<[], { run_at: number | null }>("SELECT MIN(run_at) AS run_at FROM queue"),
     stats: db.prepare<{ now: number }, { depth: number; due: number; oldest: number | null }>(
       `SELECT (SELECT COUNT(*) FROM queue) AS depth,

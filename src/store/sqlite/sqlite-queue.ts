@@ -147,6 +147,11 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     st().failDestination.run({ msg_id: job.msgId, endpoint_id: job.endpointId, updated_at: at });
   });
 
+  const extendTx = db.transaction((jobs: Job[], until: number) => {
+    const q = queue();
+    for (const job of jobs) q.extend.run({ id: job.id, lease_token: job.leaseToken, run_at: until });
+  });
+
   const releaseTx = db.transaction((jobs: Job[], runAt: number) => {
     const q = queue();
     for (const job of jobs) q.release.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt });
@@ -171,6 +176,9 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     },
     async abandonDelivery(job, at) {
       abandonTx.immediate(job, at);
+    },
+    async extendLeases(jobs, until) {
+      if (jobs.length > 0) extendTx.immediate(jobs, until);
     },
     async releaseJobs(jobs, runAt) {
       if (jobs.length > 0) releaseTx.immediate(jobs, runAt);
