@@ -11,6 +11,7 @@ import { makeHttpSender } from "./delivery/http-sender.ts";
 import { type Clock, systemClock } from "./domain/clock.ts";
 import type { AddressPolicy } from "./net/address-policy.ts";
 import { ensureOperationalApp, makeOperationalEvents } from "./operational/operational-events.ts";
+import { openPostgresStore } from "./store/postgres/postgres-store.ts";
 import { openSqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
 import { makeWorker, type Worker } from "./worker/worker.ts";
@@ -44,10 +45,16 @@ export function makeLogger(config: ResolvedConfig): Logger {
   });
 }
 
-async function openStore(config: ResolvedConfig, mainSecret: string): Promise<Store> {
+async function openStore(config: ResolvedConfig, mainSecret: string, logger: Logger, role: string): Promise<Store> {
   const secretBox = makeSecretBox(mainSecret);
   if (config.databaseUrl && !config.databaseUrl.startsWith("sqlite:")) {
-    throw new Error("HERALD_DATABASE_URL: the PostgreSQL engine is not available in this version; unset it to use SQLite");
+    return openPostgresStore({
+      url: config.databaseUrl,
+      secretBox,
+      poolSize: config.databasePoolSize,
+      applicationName: `herald-${role}`,
+      onError: (error) => logger.warn({ err: error }, "database connection error; reconnecting"),
+    });
   }
   const file = config.databaseUrl ? config.databaseUrl.replace(/^sqlite:(\/\/)?/, "") : path.join(config.dataDir, "herald.db");
   return openSqliteStore({ file, secretBox });
@@ -63,7 +70,8 @@ export async function startHerald(config: ResolvedConfig, options: HeraldOptions
     process.stdout.write(`\nHerald admin token (saved in ${path.join(config.dataDir, "admin-token")}):\n  ${admin.value}\n\n`);
   }
 
-  const store = await openStore(config, mainSecret);
+  const role = options.api && options.worker ? "serve" : options.api ? "api" : options.worker ? "worker" : "migrate";
+  const store = await openStore(config, mainSecret, logger, role);
   await store.migrate();
   await ensureOperationalApp(store, clock);
   const operationalEvents = makeOperationalEvents(store, clock);

@@ -19,6 +19,8 @@ export interface ResolvedConfig {
   readonly dataDir: string;
   /** postgres://… selects PostgreSQL; empty means SQLite in dataDir. */
   readonly databaseUrl: string | null;
+  /** Connections per process to PostgreSQL. @defaultValue 10 */
+  readonly databasePoolSize: number;
   /** Admin bearer token; generated into the data directory on first start when unset. */
   readonly adminToken: string | null;
   /** Key for encryption at rest and app-token signing; generated into the data directory when unset. */
@@ -157,6 +159,7 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     publicUrl: (url(source, "HERALD_PUBLIC_URL", ["http:", "https:"]) ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, ""),
     dataDir: path.resolve(optional(source, "HERALD_DATA_DIR") ?? "data"),
     databaseUrl,
+    databasePoolSize: integer(source, "HERALD_DATABASE_POOL_SIZE", 10, 1, 1000),
     adminToken,
     mainSecret,
     // Frozen too: the default retry schedule is shared by every config, and the address policy

@@ -2,18 +2,22 @@ import { newId } from "../../src/domain/ids.ts";
 import type { Application, Attempt, Endpoint, EventType, Message, MessageStatus, Page, PageRequest } from "../../src/domain/types.ts";
 import { MESSAGE_STATUS, TRIGGER } from "../../src/domain/types.ts";
 import type { Store } from "../../src/store/store.ts";
+import { makePostgresTestStore } from "../helpers/postgres-store.ts";
 import { makeTestStore } from "../helpers/sqlite-store.ts";
 
 /**
- * The stores the contract suite runs against. The PostgreSQL store joins this list when it exists;
- * every test file loops over it, so each implementation must pass the same tests.
+ * The stores the contract suite runs against; every test file loops over them, so each
+ * implementation must pass the same tests.
  */
 export interface StoreFactory {
   name: string;
   make(): Promise<{ store: Store; cleanup(): Promise<void> }>;
 }
 
-export const STORES: StoreFactory[] = [{ name: "sqlite", make: makeTestStore }];
+export const STORES: StoreFactory[] = [
+  { name: "sqlite", make: makeTestStore },
+  { name: "postgres", make: makePostgresTestStore },
+];
 
 /** A fixed, realistic epoch (2023-11-14) so time-derived ids are deterministic in their time part. */
 export const T0 = 1_700_000_000_000;

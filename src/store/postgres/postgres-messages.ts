@@ -8,9 +8,9 @@ import { execute, queryOne, statement, transaction, withConflict } from "./postg
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
 import { insertJob, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
-import { sql, trustedSql } from "./postgres-sql.ts";
 import type { DbMessage } from "./postgres-rows.ts";
 import { columnList, MESSAGE_COLUMNS, messageToRow, rowToMessage } from "./postgres-rows.ts";
+import { sql, trustedSql } from "./postgres-sql.ts";
 
 const EVENT_ID_TAKEN = "A message with this eventId already exists in the application";
 

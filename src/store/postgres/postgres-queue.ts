@@ -95,6 +95,13 @@ const st = {
     "endpoint_first_failure",
     "SELECT first_failure_at FROM endpoints WHERE id = $1",
   ),
+  // Only rows still held under the caller's token: a lease another worker took over stays theirs.
+  extend: statement(
+    "extend_leases",
+    `UPDATE queue SET run_at = $1
+     FROM unnest($2::bigint[], $3::text[]) AS held(id, lease_token)
+     WHERE queue.id = held.id AND queue.lease_token = held.lease_token`,
+  ),
   release: statement(
     "release_jobs",
     `UPDATE queue SET run_at = $1, lease_token = NULL
@@ -231,6 +238,11 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
         if ((await execute(tx, st.deleteLeased, [job.id, job.leaseToken])) === 0) return;
         await execute(tx, st.failDestination, [job.msgId, job.endpointId, at]);
       });
+    },
+
+    async extendLeases(jobs, until) {
+      if (jobs.length === 0) return;
+      await execute(pool, st.extend, [until, jobs.map((j) => j.id), jobs.map((j) => j.leaseToken)]);
     },
 
     async releaseJobs(jobs, runAt) {
