@@ -8,7 +8,7 @@ import { appWithEndpoint, attemptsOf, closedPort, HOUR, SECOND } from "./support
 
 /**
  * How each kind of failure is recorded and retried. Schedule "1,1" (three attempts, 1 s apart) and
- * a 500 ms request timeout; manual clock with random = 0.5 so retry times are exact.
+ * a 1500 ms request timeout (short, yet long enough for loopback on a loaded machine); manual clock with random = 0.5 so retry times are exact.
  */
 describe("delivery: failure modes", () => {
   const clock = makeManualClock(Date.UTC(2030, 0, 1));
@@ -17,7 +17,7 @@ describe("delivery: failure modes", () => {
   let other: Receiver;
 
   before(async () => {
-    h = await startTestHerald({ clock, random: () => 0.5, env: { HERALD_RETRY_SCHEDULE: "1,1", HERALD_REQUEST_TIMEOUT_MS: "500" } });
+    h = await startTestHerald({ clock, random: () => 0.5, env: { HERALD_RETRY_SCHEDULE: "1,1", HERALD_REQUEST_TIMEOUT_MS: "1500" } });
   });
   after(async () => {
     await h.close();
@@ -93,12 +93,12 @@ describe("delivery: failure modes", () => {
   });
 
   test("a receiver slower than the timeout: status code 0 and a readable timeout message", async () => {
-    receiver.respond = () => ({ status: 200, delayMs: 2000 });
+    receiver.respond = () => ({ status: 200, delayMs: 4000 });
     const { appId, msgId } = await sendOne(receiver.url);
     const [attempt] = await attemptsOf(h, appId, msgId);
     assert.equal(attempt.status, 2);
     assert.equal(attempt.responseStatusCode, 0);
-    assert.match(attempt.response, /timed out after 500 ms/i);
+    assert.match(attempt.response, /timed out after 1500 ms/i);
     // A timeout is retried like any failure.
     const [destination] = (await h.svix.messageAttempt.listAttemptedDestinations(appId, msgId)).data;
     assert.equal(destination.status, 1);

@@ -42,6 +42,7 @@ describe("resolveConfig()", () => {
       publicUrl: "http://127.0.0.1:8071",
       dataDir: path.resolve("data"),
       databaseUrl: null,
+      databasePoolSize: 10,
       adminToken: null,
       mainSecret: null,
       allowedSubnets: [],
