@@ -16,9 +16,11 @@ describe("delivery: a hanging endpoint does not block the others", () => {
   let fast: Receiver;
 
   before(async () => {
-    h = await startTestHerald({ env: { HERALD_REQUEST_TIMEOUT_MS: "1000" } });
+    // The slow receiver never answers in time. The timeout is long enough that, even on a loaded
+    // machine, A's requests are all still hanging while the test checks B.
+    h = await startTestHerald({ env: { HERALD_REQUEST_TIMEOUT_MS: "6000", HERALD_RETRY_SCHEDULE: "3600" } });
     [slow, fast] = await Promise.all([startReceiver(), startReceiver()]);
-    slow.respond = () => ({ status: 200, delayMs: 3000 });
+    slow.respond = () => ({ status: 200, delayMs: 60_000 });
   });
   after(async () => {
     await h.close();
@@ -33,7 +35,7 @@ describe("delivery: a hanging endpoint does not block the others", () => {
     // A's message first, so it is in flight (hanging) before B's is even accepted.
     const toA = await h.svix.message.create(app.id, { eventType: "x.y", channels: ["a"], payload: { to: "a" } });
     // Polled rather than slow.waitFor(1): the receiver resolves waiters when it answers, which
-    // for this receiver is 3 s later.
+    // for this receiver is never.
     await waitUntil("A's request to arrive", async () => slow.requests.length === 1);
     const toB = await h.svix.message.create(app.id, { eventType: "x.y", channels: ["b"], payload: { to: "b" } });
     await fast.waitFor(1);
