@@ -11,8 +11,6 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   receivedAt: number;
-  /** The sender's TCP port (which connection, hence which sending process, it came on). */
-  remotePort: number;
 }
 
 export interface Reply {
@@ -70,7 +68,6 @@ export async function startReceiver(): Promise<Receiver> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
         receivedAt: Date.now(),
-        remotePort: req.socket.remotePort ?? 0,
       };
       receiver.requests.push(received);
       const reply = receiver.respond(received);

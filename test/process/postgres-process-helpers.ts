@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-
 import pg from "pg";
 
 import { ADMIN_TOKEN } from "./process-helpers.ts";
@@ -31,6 +29,8 @@ export interface QueueRow {
   kind: string;
   msgId: string | null;
   endpointId: string | null;
+  /** Epoch ms; for a leased job, when its lease ends (claim or last renewal + the lease length). */
+  runAt: number;
   leaseToken: string | null;
 }
 
@@ -50,10 +50,17 @@ export async function queueDepth(db: pg.Client): Promise<number> {
 
 /** Jobs some worker has claimed and not finished (lease_token set). */
 export async function leasedJobs(db: pg.Client): Promise<QueueRow[]> {
-  const { rows } = await db.query<{ id: string; kind: string; msg_id: string | null; endpoint_id: string | null; lease_token: string }>(
-    "SELECT id, kind, msg_id, endpoint_id, lease_token FROM queue WHERE lease_token IS NOT NULL",
+  const { rows } = await db.query<{ id: string; kind: string; msg_id: string | null; endpoint_id: string | null; run_at: string; lease_token: string }>(
+    "SELECT id, kind, msg_id, endpoint_id, run_at, lease_token FROM queue WHERE lease_token IS NOT NULL",
   );
-  return rows.map((row) => ({ id: Number(row.id), kind: row.kind, msgId: row.msg_id, endpointId: row.endpoint_id, leaseToken: row.lease_token }));
+  return rows.map((row) => ({
+    id: Number(row.id),
+    kind: row.kind,
+    msgId: row.msg_id,
+    endpointId: row.endpoint_id,
+    runAt: Number(row.run_at),
+    leaseToken: row.lease_token,
+  }));
 }
 
 /** The worker id in a lease token (`<workerId>:<uuid>`, made by the store when it claims). */
@@ -92,57 +99,11 @@ export async function listeningWorkers(db: pg.Client, database: string): Promise
 // --- which process sent a request ----------------------------------------------------------------
 
 /**
- * Maps a local TCP port on 127.0.0.1 to the process (among `pids`) whose socket uses it, from
- * /proc (Linux): a socket fd links to `socket:[inode]`, and /proc/net/tcp{,6} lists each socket's
- * local address and inode. A receiver calls `owner(request.remotePort)` while the request's
- * connection is open; ports seen once are cached (a connection carries many requests).
+ * Environment that preloads test/process/sender-tag.js, which tags each HTTP request the process
+ * makes with its pid (header `x-herald-test-sender`, which receiver-process-main.js records), so a
+ * receiver can tell which worker delivered what.
  */
-export function makePortOwners(pids: readonly number[]): { owner(port: number): number | null } {
-  const cache = new Map<number, number>();
-
-  function socketInodes(pid: number): Set<string> {
-    const inodes = new Set<string>();
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      return inodes; // the process is gone
-    }
-    for (const fd of fds) {
-      try {
-        const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (match) inodes.add(match[1]);
-      } catch {
-        // closed meanwhile
-      }
-    }
-    return inodes;
-  }
-
-  function rescan(): void {
-    const inodeOwner = new Map<string, number>();
-    for (const pid of pids) for (const inode of socketInodes(pid)) inodeOwner.set(inode, pid);
-    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-      let text: string;
-      try {
-        text = readFileSync(table, "utf8");
-      } catch {
-        continue;
-      }
-      for (const line of text.split("\n").slice(1)) {
-        const fields = line.trim().split(/\s+/);
-        if (fields.length < 10) continue;
-        const pid = inodeOwner.get(fields[9]);
-        if (pid === undefined) continue;
-        cache.set(parseInt(fields[1].split(":")[1], 16), pid);
-      }
-    }
-  }
-
-  return {
-    owner(port) {
-      if (!cache.has(port)) rescan();
-      return cache.get(port) ?? null;
-    },
-  };
+export function senderTagEnv(): Record<string, string> {
+  const preload = new URL("./sender-tag.js", import.meta.url).href;
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${preload}`.trim() };
 }
