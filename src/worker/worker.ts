@@ -75,8 +75,12 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
     retentionTimer.unref();
   }
 
+  /** A wake-up that came while the loop was busy (not sleeping) is kept for its next sleep. */
+  let wakePending = false;
+
   function wake(): void {
-    wakeUp?.();
+    if (wakeUp) wakeUp();
+    else wakePending = true;
   }
 
   function track(job: Job): void {
@@ -113,6 +117,10 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
   }
 
   async function sleep(ms: number): Promise<void> {
+    if (wakePending) {
+      wakePending = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
