@@ -134,6 +134,10 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
 
   async function loop(): Promise<void> {
     while (running) {
+      // Only drain() calls made before this claim started may be answered by its result: a claim
+      // already under way when the clock moved cannot have seen the jobs that became due.
+      const armedWaiters = idleWaiters;
+      idleWaiters = [];
       const room = concurrency - inFlight.size;
       let claimed: Job[] = [];
       if (room > 0) {
@@ -146,17 +150,15 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: 
           claimFailures += 1;
           const backoffMs = Math.min(MAX_BACKOFF_MS, POLL_INTERVAL_MS * 2 ** claimFailures);
           logger.error({ err: error, retryInMs: backoffMs }, "claiming jobs failed");
+          idleWaiters.unshift(...armedWaiters);
           await sleep(backoffMs);
           continue;
         }
       }
       claimed.forEach(track);
+      if (claimed.length === 0 && inFlight.size === 0) armedWaiters.forEach((resolve) => resolve());
+      else idleWaiters.unshift(...armedWaiters);
       if (claimed.length > 0 && claimed.length === Math.min(room, CLAIM_BATCH)) continue;
-      if (claimed.length === 0 && inFlight.size === 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        waiters.forEach((resolve) => resolve());
-      }
       if (claimed.length === 0 || room <= 0) await sleep(POLL_INTERVAL_MS);
     }
     // A fan-out finishing now may still start deliveries, so wait until nothing is left.
