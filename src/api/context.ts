@@ -52,11 +52,16 @@ declare module "fastify" {
 export async function requireApp(context: ApiContext, request: FastifyRequest, appIdOrUid: string): Promise<Application> {
   const app = await findApp(context, appIdOrUid);
   if (!app) throw notFound("Application");
+  assertAppScope(request, app);
+  return app;
+}
+
+/** An app-scoped token may only touch its own application. */
+export function assertAppScope(request: FastifyRequest, app: Application): void {
   const principal = request.principal;
   if (principal?.kind === "app" && principal.appId !== app.id) {
     throw new HttpError("forbidden", "This token is scoped to another application");
   }
-  return app;
 }
 
 /** An application by id or uid, never the internal operational-webhook one. */

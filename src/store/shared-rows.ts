@@ -14,6 +14,7 @@ import type {
   StringMap,
   TriggerType,
 } from "../domain/types.ts";
+import { TRIGGER } from "../domain/types.ts";
 import type { Job, JobKind } from "./store.ts";
 
 /**
@@ -151,6 +152,24 @@ export interface DbJob {
 
 /** A job row to insert: the id comes from the database (AUTOINCREMENT, BIGSERIAL). */
 export type DbNewJob = Omit<DbJob, "id">;
+
+/**
+ * The first job of a newly stored message, due at its creation time: its fan-out, or (send-example)
+ * one scheduled delivery straight to `endpointId`.
+ */
+export function firstJobOf(message: Message, endpointId: string | null = null): DbNewJob {
+  return {
+    kind: endpointId === null ? "fanout" : "deliver",
+    app_id: message.appId,
+    msg_id: message.id,
+    endpoint_id: endpointId,
+    task_id: null,
+    attempt: 1,
+    trigger_type: TRIGGER.scheduled,
+    run_at: message.createdAt,
+    lease_token: null,
+  };
+}
 
 export interface DbBackgroundTask {
   id: string;

@@ -178,11 +178,12 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
     async (request) => {
       const { application, message } = await requireMessage(request.params.app_id, request.params.msg_id, request);
       const page = await store.listDestinationsByMessage(application.id, message.id, toPageRequest(request.query, "ascending"));
-      const rows = [];
-      for (const destination of page.items) {
-        const endpoint = await store.getEndpoint(application.id, destination.endpointId);
-        if (endpoint) rows.push(messageEndpointOut(destination, endpoint));
-      }
+      // One read for the application's endpoints rather than one per row; deleted ones are left out.
+      const endpoints = new Map((await store.listAllEndpoints(application.id)).map((endpoint) => [endpoint.id, endpoint]));
+      const rows = page.items.flatMap((destination) => {
+        const endpoint = endpoints.get(destination.endpointId);
+        return endpoint ? [messageEndpointOut(destination, endpoint)] : [];
+      });
       return { data: rows, iterator: page.iterator, prevIterator: page.prevIterator, done: page.done };
     },
   );

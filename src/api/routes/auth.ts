@@ -4,7 +4,7 @@ import type { FastifyRequest } from "fastify";
 import { makeAppToken } from "../auth-tokens.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { requireApp } from "../context.ts";
-import { AppParams } from "../schemas/common.ts";
+import { AppParams, Nullable } from "../schemas/common.ts";
 
 const tags = ["Authentication"];
 /** App-scoped tokens last as long as Svix's (28 days). */
@@ -15,10 +15,6 @@ const AppPortalAccessIn = Type.Object({
   expiry: Type.Optional(Nullable(Type.Integer({ minimum: 60, maximum: 28 * 24 * 3600 }))),
 });
 const AppPortalAccessOut = Type.Object({ url: Type.String(), token: Type.String() });
-
-function Nullable<T extends ReturnType<typeof Type.Integer>>(schema: T) {
-  return Type.Union([schema, Type.Null()]);
-}
 
 export async function authRoutes(app: Api, context: ApiContext): Promise<void> {
   const handler = async (request: FastifyRequest) => {

@@ -4,7 +4,7 @@ import { newId } from "../../domain/ids.ts";
 import { DAY_MS } from "../../domain/retention.ts";
 import type { Message } from "../../domain/types.ts";
 import type { Api, ApiContext } from "../context.ts";
-import { findApp, requireApp } from "../context.ts";
+import { assertAppScope, findApp, requireApp } from "../context.ts";
 import { FieldError, HttpError, notFound } from "../errors.ts";
 import { parseTime, splitList, toListOut, toPageRequest } from "../pagination.ts";
 import { rawMember } from "../raw-json.ts";
@@ -82,7 +82,7 @@ export async function messageRoutes(app: Api, context: ApiContext): Promise<void
         await store.createApplication(application);
       }
       if (!application) throw notFound("Application");
-      await requireApp(context, request, application.id);
+      assertAppScope(request, application);
 
       const field = body.payload !== undefined ? "payload" : "data";
       const payload = body.payload ?? body.data;

@@ -1,18 +1,12 @@
 import { OPERATIONAL_APP_ID } from "../operational-app.ts";
+import type { DbApplication } from "../shared-rows.ts";
+import { applicationToRow, rowToApplication } from "../shared-rows.ts";
 import type { ApplicationStore, EventTypeStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, statement, transaction, withConflict } from "./postgres-database.ts";
 import { fetchPage, mapPage } from "./postgres-pagination.ts";
-import type { DbApplication, DbEventType } from "./postgres-rows.ts";
-import {
-  APPLICATION_COLUMNS,
-  applicationToRow,
-  columnList,
-  EVENT_TYPE_COLUMNS,
-  eventTypeToRow,
-  rowToApplication,
-  rowToEventType,
-} from "./postgres-rows.ts";
+import type { DbEventType } from "./postgres-rows.ts";
+import { APPLICATION_COLUMNS, columnList, EVENT_TYPE_COLUMNS, eventTypeToRow, rowToEventType } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
 const UID_TAKEN = "An application with this uid already exists";

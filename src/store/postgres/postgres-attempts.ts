@@ -1,20 +1,13 @@
 import { idLowerBoundAt } from "../../domain/ids.ts";
 import { MESSAGE_STATUS } from "../../domain/types.ts";
+import type { DbAttempt, DbDestination, DbDestinationWithMessage } from "../shared-rows.ts";
+import { rowToAttempt, rowToDestination, rowToDestinationWithMessage } from "../shared-rows.ts";
 import type { AttemptStore, EndpointStats } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement } from "./postgres-database.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage, needsMessageJoin } from "./postgres-pagination.ts";
-import type { DbAttempt, DbDestination, DbDestinationWithMessage } from "./postgres-rows.ts";
-import {
-  ATTEMPT_COLUMNS,
-  columnList,
-  DESTINATION_COLUMNS,
-  MESSAGE_COLUMNS,
-  rowToAttempt,
-  rowToDestination,
-  rowToDestinationWithMessage,
-} from "./postgres-rows.ts";
+import { ATTEMPT_COLUMNS, columnList, DESTINATION_COLUMNS, MESSAGE_COLUMNS } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
 /** The endpoint belongs to the application ($1 endpoint id, $2 application id). */

@@ -1,7 +1,7 @@
+import type { DbIdempotencyKey } from "../shared-rows.ts";
 import type { IdempotencyState, IdempotencyStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, statement, transaction } from "./postgres-database.ts";
-import type { DbIdempotencyKey } from "./postgres-rows.ts";
 import { columnList, IDEMPOTENCY_KEY_COLUMNS } from "./postgres-rows.ts";
 
 /**

@@ -1,15 +1,15 @@
 import type pg from "pg";
 
 import type { Message } from "../../domain/types.ts";
-import { TRIGGER } from "../../domain/types.ts";
+import type { DbMessage } from "../shared-rows.ts";
+import { firstJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
 import type { MessageStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, statement, transaction, withConflict } from "./postgres-database.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
 import { insertJob, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
-import type { DbMessage } from "./postgres-rows.ts";
-import { columnList, MESSAGE_COLUMNS, messageToRow, rowToMessage } from "./postgres-rows.ts";
+import { columnList, MESSAGE_COLUMNS } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
 const EVENT_ID_TAKEN = "A message with this eventId already exists in the application";
@@ -47,17 +47,7 @@ export function makeMessageStore({ pool }: PostgresContext): MessageStore {
       await withConflict("eventId", EVENT_ID_TAKEN, () =>
         transaction(pool, async (tx) => {
           await insertMessage(tx, message);
-          await insertJob(tx, {
-            kind: "fanout",
-            app_id: message.appId,
-            msg_id: message.id,
-            endpoint_id: null,
-            task_id: null,
-            attempt: 1,
-            trigger_type: TRIGGER.scheduled,
-            run_at: message.createdAt,
-            lease_token: null,
-          });
+          await insertJob(tx, firstJobOf(message));
           await notifyWork(tx);
         }),
       );
@@ -68,17 +58,7 @@ export function makeMessageStore({ pool }: PostgresContext): MessageStore {
         transaction(pool, async (tx) => {
           await insertMessage(tx, message);
           await upsertPendingDestinations(tx, [{ msgId: message.id, endpointId, appId: message.appId, at: message.createdAt }]);
-          await insertJob(tx, {
-            kind: "deliver",
-            app_id: message.appId,
-            msg_id: message.id,
-            endpoint_id: endpointId,
-            task_id: null,
-            attempt: 1,
-            trigger_type: TRIGGER.scheduled,
-            run_at: message.createdAt,
-            lease_token: null,
-          });
+          await insertJob(tx, firstJobOf(message, endpointId));
           await notifyWork(tx);
         }),
       );

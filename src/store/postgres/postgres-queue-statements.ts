@@ -1,9 +1,9 @@
 import type pg from "pg";
 
 import { MESSAGE_STATUS } from "../../domain/types.ts";
+import type { DbNewJob } from "../shared-rows.ts";
 import type { Queryable } from "./postgres-database.ts";
 import { execute, statement } from "./postgres-database.ts";
-import type { DbNewJob } from "./postgres-rows.ts";
 
 /**
  * The queue and destination statements shared by the queue itself and by the stores that enqueue

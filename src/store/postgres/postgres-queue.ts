@@ -1,10 +1,11 @@
 import { MESSAGE_STATUS, TRIGGER } from "../../domain/types.ts";
+import type { DbJob } from "../shared-rows.ts";
+import { attemptToRow, rowToJob } from "../shared-rows.ts";
 import type { DeliveryOutcome, DeliveryRequest, Job, Lease, QueueStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement, transaction } from "./postgres-database.ts";
 import { leaseTokenSql, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
-import type { DbJob } from "./postgres-rows.ts";
-import { attemptToRow, columnList, JOB_COLUMNS, rowToJob } from "./postgres-rows.ts";
+import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
 
 /**
  * The queue (see the comment on Store in store.ts), shared by any number of workers on any number

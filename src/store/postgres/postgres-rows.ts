@@ -21,31 +21,6 @@ import { NATIVE_BOOLEAN } from "../shared-rows.ts";
  * `Statement` in postgres-database.ts); each is checked against its row type by the compiler.
  */
 
-export type {
-  DbApplication,
-  DbAttempt,
-  DbBackgroundTask,
-  DbDestination,
-  DbDestinationWithMessage,
-  DbIdempotencyKey,
-  DbJob,
-  DbMessage,
-  DbNewJob,
-} from "../shared-rows.ts";
-export {
-  applicationToRow,
-  attemptToRow,
-  backgroundTaskToRow,
-  messageToRow,
-  rowToApplication,
-  rowToAttempt,
-  rowToBackgroundTask,
-  rowToDestination,
-  rowToDestinationWithMessage,
-  rowToJob,
-  rowToMessage,
-} from "../shared-rows.ts";
-
 export type DbEventType = SharedDbEventType<boolean>;
 export type DbEndpoint = SharedDbEndpoint<boolean>;
 

@@ -1,4 +1,5 @@
 import type { SecretBox } from "../../crypto/secret-box.ts";
+import { composeStore } from "../compose-store.ts";
 import type { Store } from "../store.ts";
 import { makeApplicationStore, makeEventTypeStore } from "./postgres-applications.ts";
 import { makeAttemptStore } from "./postgres-attempts.ts";
@@ -52,45 +53,37 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const context: PostgresContext = { pool, secretBox: options.secretBox };
   let closed = false;
 
-  const parts = [
-    makeApplicationStore(context),
-    makeEventTypeStore(context),
-    makeEndpointStore(context),
-    makeMessageStore(context),
-    makeAttemptStore(context),
-    makeQueueStore(context),
-    makeBackgroundTaskStore(context),
-    makeIdempotencyStore(context),
-    makeRetentionStore(context),
-  ] as const;
-
-  return {
-    ...parts[0],
-    ...parts[1],
-    ...parts[2],
-    ...parts[3],
-    ...parts[4],
-    ...parts[5],
-    ...parts[6],
-    ...parts[7],
-    ...parts[8],
-    async migrate() {
-      await migratePostgres(pool);
+  return composeStore(
+    [
+      makeApplicationStore(context),
+      makeEventTypeStore(context),
+      makeEndpointStore(context),
+      makeMessageStore(context),
+      makeAttemptStore(context),
+      makeQueueStore(context),
+      makeBackgroundTaskStore(context),
+      makeIdempotencyStore(context),
+      makeRetentionStore(context),
+    ],
+    {
+      async migrate() {
+        await migratePostgres(pool);
+      },
+      async onWork(callback) {
+        return listener.subscribe(callback);
+      },
+      async ping() {
+        await execute(pool, pingStatement, []);
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await listener.close();
+        } finally {
+          await pool.end();
+        }
+      },
     },
-    async onWork(callback) {
-      return listener.subscribe(callback);
-    },
-    async ping() {
-      await execute(pool, pingStatement, []);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await listener.close();
-      } finally {
-        await pool.end();
-      }
-    },
-  };
+  );
 }

@@ -1,11 +1,12 @@
 import { TRIGGER } from "../../domain/types.ts";
+import type { DbBackgroundTask } from "../shared-rows.ts";
+import { backgroundTaskToRow, rowToBackgroundTask } from "../shared-rows.ts";
 import type { BackgroundTaskStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, statement, transaction } from "./postgres-database.ts";
 import { fetchPage, mapPage } from "./postgres-pagination.ts";
 import { insertJob, notifyWork } from "./postgres-queue-statements.ts";
-import type { DbBackgroundTask } from "./postgres-rows.ts";
-import { BACKGROUND_TASK_COLUMNS, backgroundTaskToRow, columnList, rowToBackgroundTask } from "./postgres-rows.ts";
+import { BACKGROUND_TASK_COLUMNS, columnList } from "./postgres-rows.ts";
 import { trustedSql } from "./postgres-sql.ts";
 
 const st = {

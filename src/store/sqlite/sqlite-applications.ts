@@ -1,11 +1,13 @@
 import type { Application, EventType } from "../../domain/types.ts";
 import { OPERATIONAL_APP_ID } from "../operational-app.ts";
+import type { DbApplication } from "../shared-rows.ts";
+import { applicationToRow, rowToApplication } from "../shared-rows.ts";
 import type { ApplicationStore, EventTypeStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy, withConflict } from "./sqlite-database.ts";
 import { fetchPage, mapPage } from "./sqlite-pagination.ts";
-import type { DbApplication, DbEventType } from "./sqlite-rows.ts";
-import { applicationToRow, eventTypeToRow, rowToApplication, rowToEventType } from "./sqlite-rows.ts";
+import type { DbEventType } from "./sqlite-rows.ts";
+import { eventTypeToRow, rowToEventType } from "./sqlite-rows.ts";
 
 export function makeApplicationStore({ db, statements }: SqliteContext): ApplicationStore {
   const st = lazy(() => ({

@@ -1,12 +1,12 @@
 import { idLowerBoundAt } from "../../domain/ids.ts";
 import { MESSAGE_STATUS } from "../../domain/types.ts";
+import type { DbAttempt, DbDestination, DbDestinationWithMessage } from "../shared-rows.ts";
+import { rowToAttempt, rowToDestination, rowToDestinationWithMessage } from "../shared-rows.ts";
 import type { AttemptStore, EndpointStats } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
 import type { PageQuery } from "./sqlite-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage, needsMessageJoin } from "./sqlite-pagination.ts";
-import type { DbAttempt, DbDestination, DbDestinationWithMessage } from "./sqlite-rows.ts";
-import { rowToAttempt, rowToDestination, rowToDestinationWithMessage } from "./sqlite-rows.ts";
 
 /** Attempts, destinations ("where did a message go / what did an endpoint get") and endpoint stats. */
 export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStore {

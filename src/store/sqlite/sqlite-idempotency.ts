@@ -1,7 +1,7 @@
+import type { DbIdempotencyKey } from "../shared-rows.ts";
 import type { IdempotencyState, IdempotencyStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
-import type { DbIdempotencyKey } from "./sqlite-rows.ts";
 
 /**
  * Idempotency keys. A key is `in_progress` while a request holds it (until lock_expires_at) and

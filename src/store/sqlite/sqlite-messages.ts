@@ -1,5 +1,6 @@
 import type { Message } from "../../domain/types.ts";
-import { TRIGGER } from "../../domain/types.ts";
+import type { DbMessage } from "../shared-rows.ts";
+import { firstJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
 import type { MessageStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy, withConflict } from "./sqlite-database.ts";
@@ -7,8 +8,6 @@ import type { PageQuery } from "./sqlite-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./sqlite-pagination.ts";
 import type { QueueStatements } from "./sqlite-queue-statements.ts";
 import { insertJob } from "./sqlite-queue-statements.ts";
-import type { DbMessage } from "./sqlite-rows.ts";
-import { messageToRow, rowToMessage } from "./sqlite-rows.ts";
 
 const EVENT_ID_TAKEN = "A message with this eventId already exists in the application";
 
@@ -28,17 +27,7 @@ export function makeMessageStore({ db, statements }: SqliteContext, queue: () =>
   // durable and some worker will fan it out (the job is due at the message's creation time).
   const createTx = db.transaction((message: Message) => {
     st().insert.run(messageToRow(message));
-    insertJob(queue(), {
-      kind: "fanout",
-      app_id: message.appId,
-      msg_id: message.id,
-      endpoint_id: null,
-      task_id: null,
-      attempt: 1,
-      trigger_type: TRIGGER.scheduled,
-      run_at: message.createdAt,
-      lease_token: null,
-    });
+    insertJob(queue(), firstJobOf(message));
   });
 
   const createForEndpointTx = db.transaction((message: Message, endpointId: string) => {
@@ -50,17 +39,7 @@ export function makeMessageStore({ db, statements }: SqliteContext, queue: () =>
       next_attempt_at: message.createdAt,
       updated_at: message.createdAt,
     });
-    insertJob(queue(), {
-      kind: "deliver",
-      app_id: message.appId,
-      msg_id: message.id,
-      endpoint_id: endpointId,
-      task_id: null,
-      attempt: 1,
-      trigger_type: TRIGGER.scheduled,
-      run_at: message.createdAt,
-      lease_token: null,
-    });
+    insertJob(queue(), firstJobOf(message, endpointId));
   });
 
   const expungeTx = db.transaction((appId: string, msgId: string) => {

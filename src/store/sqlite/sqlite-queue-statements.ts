@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 
+import type { DbDestination, DbJob, DbNewJob } from "../shared-rows.ts";
 import type { Db } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
-import type { DbDestination, DbJob, DbNewJob } from "./sqlite-rows.ts";
 
 /**
  * The queue and destination statements, shared by the queue itself and by the stores that enqueue

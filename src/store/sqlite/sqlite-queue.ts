@@ -1,11 +1,11 @@
 import { TRIGGER } from "../../domain/types.ts";
+import type { DbDestination } from "../shared-rows.ts";
+import { attemptToRow, rowToJob } from "../shared-rows.ts";
 import type { DeliveryOutcome, DeliveryRequest, Job, Lease, QueueStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
 import type { QueueStatements } from "./sqlite-queue-statements.ts";
 import { insertJob, newLeaseToken } from "./sqlite-queue-statements.ts";
-import type { DbDestination } from "./sqlite-rows.ts";
-import { attemptToRow, rowToJob } from "./sqlite-rows.ts";
 
 /**
  * The queue (see the comment on Store in store.ts). Every write runs in a `BEGIN IMMEDIATE`

@@ -7,33 +7,9 @@ import { INTEGER_BOOLEAN } from "../shared-rows.ts";
 /**
  * Row shapes of the SQLite tables. The rows and their mapping to domain objects are shared with
  * the other engines (`store/shared-rows.ts`, the one place that maps); here SQLite only fixes how
- * it stores booleans (INTEGER 0/1). Everything else in `store/sqlite/` reads and writes these types.
+ * it stores booleans (INTEGER 0/1). Engine files import the shared rows and mappers from
+ * `shared-rows.ts` directly; only these boolean-dependent ones come from here.
  */
-
-export type {
-  DbApplication,
-  DbAttempt,
-  DbBackgroundTask,
-  DbDestination,
-  DbDestinationWithMessage,
-  DbIdempotencyKey,
-  DbJob,
-  DbMessage,
-  DbNewJob,
-} from "../shared-rows.ts";
-export {
-  applicationToRow,
-  attemptToRow,
-  backgroundTaskToRow,
-  messageToRow,
-  rowToApplication,
-  rowToAttempt,
-  rowToBackgroundTask,
-  rowToDestination,
-  rowToDestinationWithMessage,
-  rowToJob,
-  rowToMessage,
-} from "../shared-rows.ts";
 
 export type DbEventType = SharedDbEventType<number>;
 export type DbEndpoint = SharedDbEndpoint<number>;

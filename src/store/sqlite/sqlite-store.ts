@@ -1,4 +1,5 @@
 import type { SecretBox } from "../../crypto/secret-box.ts";
+import { composeStore } from "../compose-store.ts";
 import type { Store } from "../store.ts";
 import { makeApplicationStore, makeEventTypeStore } from "./sqlite-applications.ts";
 import { makeAttemptStore } from "./sqlite-attempts.ts";
@@ -35,41 +36,33 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const queue = prepareQueueStatements(db);
   const pingStatement = lazy(() => db.prepare("SELECT 1"));
 
-  const parts = [
-    makeApplicationStore(context),
-    makeEventTypeStore(context),
-    makeEndpointStore(context),
-    makeMessageStore(context, queue),
-    makeAttemptStore(context),
-    makeQueueStore(context, queue),
-    makeBackgroundTaskStore(context, queue),
-    makeIdempotencyStore(context),
-    makeRetentionStore(context),
-  ] as const;
-
-  return {
-    ...parts[0],
-    ...parts[1],
-    ...parts[2],
-    ...parts[3],
-    ...parts[4],
-    ...parts[5],
-    ...parts[6],
-    ...parts[7],
-    ...parts[8],
-    async migrate() {
-      await migrateSqlite(db);
+  return composeStore(
+    [
+      makeApplicationStore(context),
+      makeEventTypeStore(context),
+      makeEndpointStore(context),
+      makeMessageStore(context, queue),
+      makeAttemptStore(context),
+      makeQueueStore(context, queue),
+      makeBackgroundTaskStore(context, queue),
+      makeIdempotencyStore(context),
+      makeRetentionStore(context),
+    ],
+    {
+      async migrate() {
+        await migrateSqlite(db);
+      },
+      // SQLite has no notification channel between processes; workers poll (and the API wakes a
+      // worker in its own process directly).
+      async onWork() {
+        return async () => undefined;
+      },
+      async ping() {
+        pingStatement().get();
+      },
+      async close() {
+        if (db.open) db.close();
+      },
     },
-    // SQLite has no notification channel between processes; workers poll (and the API wakes a
-    // worker in its own process directly).
-    async onWork() {
-      return async () => undefined;
-    },
-    async ping() {
-      pingStatement().get();
-    },
-    async close() {
-      if (db.open) db.close();
-    },
-  };
+  );
 }

@@ -1,13 +1,13 @@
 import type { BackgroundTask } from "../../domain/types.ts";
 import { TRIGGER } from "../../domain/types.ts";
+import type { DbBackgroundTask } from "../shared-rows.ts";
+import { backgroundTaskToRow, rowToBackgroundTask } from "../shared-rows.ts";
 import type { BackgroundTaskStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
 import { fetchPage, mapPage } from "./sqlite-pagination.ts";
 import type { QueueStatements } from "./sqlite-queue-statements.ts";
 import { insertJob } from "./sqlite-queue-statements.ts";
-import type { DbBackgroundTask } from "./sqlite-rows.ts";
-import { backgroundTaskToRow, rowToBackgroundTask } from "./sqlite-rows.ts";
 
 export function makeBackgroundTaskStore({ db, statements }: SqliteContext, queue: () => QueueStatements): BackgroundTaskStore {
   const st = lazy(() => ({
