@@ -28,11 +28,31 @@ function encodeBase62(bytes: Buffer): string {
   return text.padStart(ENCODED_LENGTH, "0");
 }
 
+/**
+ * The last id bytes made by this process. Ids made in the same millisecond (or when the clock
+ * steps back) continue from it, incremented, so one process's ids are strictly increasing: FIFO
+ * lanes order deliveries by message id, and messages posted in a row must keep their order.
+ */
+let lastBytes = Buffer.alloc(20);
+
 export function newId(kind: IdKind, nowMs: number = Date.now()): string {
   const bytes = Buffer.alloc(20);
   bytes.writeUIntBE(nowMs, 0, 6);
   randomBytes(14).copy(bytes, 6);
+  if (Buffer.compare(bytes.subarray(0, 6), lastBytes.subarray(0, 6)) <= 0) {
+    lastBytes.copy(bytes);
+    incrementRandomPart(bytes);
+  }
+  lastBytes = bytes;
   return ID_PREFIXES[kind] + encodeBase62(bytes);
+}
+
+/** Adds one to the 14 random bytes (a carry out of them is practically impossible and ignored). */
+function incrementRandomPart(bytes: Buffer): void {
+  for (let index = bytes.length - 1; index >= 6; index--) {
+    bytes[index] = (bytes[index]! + 1) & 0xff;
+    if (bytes[index] !== 0) return;
+  }
 }
 
 /** The smallest id of a kind created at or after `ms`: a time bound usable against id columns. */

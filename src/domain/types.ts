@@ -1,3 +1,5 @@
+import type { DeliveryOptions, ProfileName } from "./delivery-options.ts";
+
 /**
  * Herald's domain objects, camelCase, with times as epoch milliseconds. Each store maps its rows to
  * these in exactly one place; the API maps these to Svix's wire shapes in `src/api/serializers.ts`.
@@ -46,8 +48,16 @@ export interface Endpoint {
   headers: StringMap;
   throttleRate: number | null;
   disabled: boolean;
-  /** Start of the current run of failed attempts; null after any success. Drives auto-disable. */
+  /** Start of the current run of failed attempts; null after any success. Drives the `duration` disable policy. */
   firstFailureAt: number | null;
+  /** Failed requests since the last success. Drives the `consecutive` disable policy. */
+  consecutiveFailures: number;
+  /** Failures since the last quiet gap (see DisablePolicy `window`), and when the latest was. */
+  windowFailures: number;
+  lastFailureAt: number | null;
+  /** Named bundle of delivery defaults; `options` holds what the endpoint sets explicitly on top. */
+  profile: ProfileName;
+  options: DeliveryOptions;
   metadata: StringMap;
   version: number;
   createdAt: number;
@@ -62,18 +72,23 @@ export interface Message {
   /** The payload as JSON text, byte for byte what is delivered; null once expunged or expired. */
   payload: string | null;
   channels: string[] | null;
+  /** Herald extension: free string map, usable by filters, templates and the Dastra body. */
+  metadata: StringMap;
+  /** Herald extension: the object's state before this event (Grist watch/ready semantics). */
+  previous: Record<string, unknown> | null;
   createdAt: number;
   expiresAt: number;
 }
 
 /** Svix `MessageStatus`: used for attempts and for a message's state at one endpoint. */
-export const MESSAGE_STATUS = Object.freeze({ success: 0, pending: 1, fail: 2, sending: 3 } as const);
+export const MESSAGE_STATUS = Object.freeze({ success: 0, pending: 1, fail: 2, sending: 3, canceled: 4 } as const);
 export type MessageStatus = (typeof MESSAGE_STATUS)[keyof typeof MESSAGE_STATUS];
-export const MESSAGE_STATUS_TEXT: Record<MessageStatus, "success" | "pending" | "fail" | "sending"> = {
+export const MESSAGE_STATUS_TEXT: Record<MessageStatus, "success" | "pending" | "fail" | "sending" | "canceled"> = {
   0: "success",
   1: "pending",
   2: "fail",
   3: "sending",
+  4: "canceled",
 };
 
 /** Svix `MessageAttemptTriggerType`. Manual attempts (resend, recover) are single-shot. */
@@ -96,7 +111,10 @@ export interface AttemptRequest {
   url: string;
   /** Headers as sent, with sensitive values replaced by a redaction marker. */
   headers: StringMap;
-  /** Body as sent, or null when it is the message payload itself (not stored twice). */
+  /**
+   * Body as sent, or null when it is the message payload itself (not stored twice). In a batch,
+   * this message's element of the array.
+   */
   body: string | null;
 }
 
@@ -114,6 +132,8 @@ export interface Attempt {
   responseDurationMs: number;
   triggerType: TriggerType;
   attemptNumber: number;
+  /** How many messages the request carried: 1, or the size of the batch this attempt was part of. */
+  batchSize: number;
   request: AttemptRequest;
   createdAt: number;
 }

@@ -100,6 +100,27 @@ export interface EndpointStore {
    * the `endpoint.disabled` operational webhook is sent once.
    */
   disableEndpoint(appId: string, endpointId: string, at: number): Promise<boolean>;
+  /**
+   * Svix `cancel-msgs` (Grist "clear queue"): removes every queued delivery to the endpoint of a
+   * message created before `createdBefore`, in flight or not, and marks those destinations
+   * canceled. Returns how many deliveries were canceled.
+   */
+  cancelEndpointMessages(appId: string, endpointId: string, createdBefore: number, at: number): Promise<number>;
+  /** What the endpoint's queue holds and how its latest requests went (Grist-style usage). */
+  getEndpointDeliveryStatus(appId: string, endpointId: string, now: number): Promise<EndpointDeliveryStatus>;
+}
+
+export interface EndpointDeliveryStatus {
+  /** Deliveries queued for the endpoint, in flight ones included. */
+  numWaiting: number;
+  /** Some delivery to it is leased by a worker right now. */
+  sending: boolean;
+  /** Some queued delivery has failed before and waits for its retry (attempt > 1). */
+  retrying: boolean;
+  /** The newest attempt, the newest successful one and the newest failed one. */
+  lastAttempt: Attempt | null;
+  lastSuccess: Attempt | null;
+  lastFailure: Attempt | null;
 }
 
 export interface MessageListFilter {
@@ -195,6 +216,12 @@ export interface Job {
   appId: string;
   msgId: string | null;
   endpointId: string | null;
+  /**
+   * For deliveries to an ordered endpoint (`ordering: "fifo"` or `batch`): the lane, which is the
+   * endpoint id. Only the head of a lane (lowest message id) is ever claimed, so one delivery is in
+   * flight per lane, in message order, and a failing head blocks the rest.
+   */
+  lane: string | null;
   taskId: string | null;
   /** For deliveries: the number of the attempt this job will make, from 1. */
   attempt: number;
@@ -210,6 +237,17 @@ export interface DeliveryRequest {
   endpointId: string;
   trigger: TriggerType;
   runAt: number;
+  /** True when the endpoint is ordered: the job joins the endpoint's lane (see Job.lane). */
+  ordered: boolean;
+}
+
+/** One endpoint a message fans out to. */
+export interface FanOutTarget {
+  endpointId: string;
+  /** Ordered endpoints get a lane job, queued unclaimed (the lane's head is claimed in turn). */
+  ordered: boolean;
+  /** Extra wait before the first attempt (a batch's maxWaitMs); 0 for none. */
+  delayMs: number;
 }
 
 export interface Lease {
@@ -226,24 +264,43 @@ export interface DeliveryOutcome {
   /** When the job runs again (next attempt); null to remove the job. */
   retryAt: number | null;
   /**
-   * For scheduled attempts: a success clears the endpoint's firstFailureAt; a failure sets it if
-   * unset. Manual attempts leave it alone (null).
+   * For scheduled attempts: a success clears firstFailureAt and consecutiveFailures; a failure sets
+   * firstFailureAt if unset, adds one to consecutiveFailures, and adds one to windowFailures (or
+   * restarts it at 1 when the previous failure is older than `failureWindowMs`), and sets
+   * lastFailureAt. Manual attempts, and all but the first job of a batch, leave health alone (null).
    */
   endpointHealth: "success" | "failure" | null;
+  /** The `window` disable policy's quiet gap; any positive number when the policy is another. */
+  failureWindowMs: number;
+}
+
+/** The endpoint's failure counters after a completion (see Endpoint). */
+export interface EndpointHealth {
+  firstFailureAt: number | null;
+  consecutiveFailures: number;
+  windowFailures: number;
 }
 
 export interface QueueStore {
   /**
    * Claims up to `limit` due jobs (runAt ≤ now), oldest first, for `lease.leaseMs`: their runAt
-   * moves to now + leaseMs and they get a fresh leaseToken.
+   * moves to now + leaseMs and they get a fresh leaseToken. A lane job is claimable only as its
+   * lane's head, and only once no older message of its application still waits for fan-out (so
+   * concurrent fan-outs cannot reorder a lane).
    */
   claimJobs(limit: number, lease: Lease): Promise<Job[]>;
   /**
-   * Replaces a claimed fanout job by one scheduled delivery per endpoint id, creating pending
-   * destinations, in one transaction. The new delivery jobs come back already claimed with `lease`,
-   * so the caller can send at once. Returns [] if the fanout job's lease was lost.
+   * Replaces a claimed fanout job by one scheduled delivery per target, creating pending
+   * destinations, in one transaction. Unordered deliveries without delay come back already claimed
+   * with `lease`, so the caller can send at once; ordered or delayed ones are queued unclaimed, due
+   * at now + delayMs. Returns [] if the fanout job's lease was lost.
    */
-  fanOut(job: Job, endpointIds: string[], lease: Lease): Promise<Job[]>;
+  fanOut(job: Job, targets: FanOutTarget[], lease: Lease): Promise<Job[]>;
+  /**
+   * Claims up to `limit` further jobs of a claimed lane head's lane, in message order, due or not
+   * (they are what a batch carries along with its head). Returns [] for a job without a lane.
+   */
+  claimLaneFollowers(head: Job, limit: number, lease: Lease): Promise<Job[]>;
   /** Queues deliveries (resend, recover) and marks their destinations pending, in one transaction. */
   enqueueDeliveries(deliveries: DeliveryRequest[]): Promise<void>;
   /**
@@ -252,7 +309,7 @@ export interface QueueStore {
    * firstFailureAt after the update. If the job's lease was lost the attempt is still recorded but
    * the job is left to its new owner.
    */
-  completeDelivery(job: Job, outcome: DeliveryOutcome): Promise<{ firstFailureAt: number | null }>;
+  completeDelivery(job: Job, outcome: DeliveryOutcome): Promise<EndpointHealth>;
   /** Removes a claimed job without an attempt (message or endpoint gone, task done). */
   dropJob(job: Job): Promise<void>;
   /**
