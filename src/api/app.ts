@@ -13,11 +13,13 @@ import { attemptRoutes } from "./routes/attempts.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { backgroundTaskRoutes } from "./routes/background-tasks.ts";
 import { endpointExtraRoutes } from "./routes/endpoint-extras.ts";
+import { endpointQueueRoutes } from "./routes/endpoint-queue.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
+import { profileRoutes } from "./routes/profiles.ts";
 import { toValidationItems } from "./validation.ts";
 import { compileValidator } from "./validators.ts";
 
@@ -127,6 +129,8 @@ export async function buildApi(context: ApiContext, options: { logger?: FastifyB
     eventTypeRoutes,
     endpointRoutes,
     endpointExtraRoutes,
+    endpointQueueRoutes,
+    profileRoutes,
     messageRoutes,
     attemptRoutes,
     backgroundTaskRoutes,

@@ -4,6 +4,7 @@ import { newId } from "../domain/ids.ts";
 import type { Endpoint, StringMap } from "../domain/types.ts";
 import { checkEndpointUrl } from "../net/address-policy.ts";
 import type { ApiContext } from "./context.ts";
+import type { EndpointDelivery } from "./delivery-options-input.ts";
 import { FieldError } from "./errors.ts";
 
 /**
@@ -75,7 +76,11 @@ export interface NewEndpointFields {
   throttleRate?: number | null;
   disabled?: boolean;
   metadata?: StringMap;
+  delivery?: EndpointDelivery;
 }
+
+/** The failure counters of an endpoint that has not failed (new, or re-enabled). */
+export const HEALTHY = Object.freeze({ firstFailureAt: null, consecutiveFailures: 0, windowFailures: 0, lastFailureAt: null });
 
 /** A new endpoint from already-checked fields. */
 export function newEndpoint(appId: string, fields: NewEndpointFields, now: number): Endpoint {
@@ -91,7 +96,9 @@ export function newEndpoint(appId: string, fields: NewEndpointFields, now: numbe
     headers: fields.headers ?? {},
     throttleRate: fields.throttleRate ?? null,
     disabled: fields.disabled ?? false,
-    firstFailureAt: null,
+    ...HEALTHY,
+    profile: fields.delivery?.profile ?? "standard",
+    options: fields.delivery?.options ?? {},
     metadata: fields.metadata ?? {},
     version: 1,
     createdAt: now,

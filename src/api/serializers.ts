@@ -8,6 +8,8 @@ import type {
   Message,
 } from "../domain/types.ts";
 import { MESSAGE_STATUS_TEXT } from "../domain/types.ts";
+import { resolveDeliveryOptions, type ServerDeliveryDefaults } from "../profiles/profiles.ts";
+import { explicitOptionsOut } from "./delivery-options-input.ts";
 
 /** Domain objects → Svix wire shapes. Legacy aliases are emitted beside the current names. */
 
@@ -39,7 +41,8 @@ export function eventTypeOut(eventType: EventType, withSchemas = true) {
   };
 }
 
-export function endpointOut(endpoint: Endpoint) {
+/** The Svix fields of an endpoint (operational-webhook endpoints have only these). */
+export function endpointBaseOut(endpoint: Endpoint) {
   return {
     id: endpoint.id,
     uid: endpoint.uid,
@@ -58,6 +61,16 @@ export function endpointOut(endpoint: Endpoint) {
   };
 }
 
+/** An application endpoint: the Svix fields plus Herald's delivery options, own and effective. */
+export function endpointOut(endpoint: Endpoint, server: ServerDeliveryDefaults) {
+  return {
+    ...endpointBaseOut(endpoint),
+    profile: endpoint.profile,
+    ...explicitOptionsOut(endpoint.options),
+    effectiveOptions: resolveDeliveryOptions(endpoint.profile, endpoint.options, server),
+  };
+}
+
 /** Svix answers `{}` when content is not wanted and `{"expired": true}` once it is gone. */
 export function payloadOut(message: Message, withContent: boolean): Record<string, unknown> {
   if (!withContent) return {};
@@ -73,6 +86,8 @@ export function messageOut(message: Message, withContent: boolean) {
     payload: payloadOut(message, withContent),
     channels: message.channels,
     timestamp: iso(message.createdAt),
+    metadata: message.metadata,
+    previous: message.previous,
   };
 }
 
@@ -100,7 +115,7 @@ export function attemptOut(attempt: Attempt, withContent = true, payload: string
 
 export function messageEndpointOut(destination: Destination, endpoint: Endpoint) {
   return {
-    ...endpointOut(endpoint),
+    ...endpointBaseOut(endpoint),
     status: destination.status,
     statusText: MESSAGE_STATUS_TEXT[destination.status],
     nextAttempt: destination.nextAttemptAt === null ? null : iso(destination.nextAttemptAt),

@@ -13,7 +13,8 @@ export function maxAttempts(scheduleSeconds: readonly number[]): number {
 }
 
 /**
- * Delay after failed attempt number `attemptNumber` (1-based), or null if none is left.
+ * Delay after failed attempt number `attemptNumber` (1-based), or null if none is left. With
+ * `forever`, the schedule's last delay repeats without end (Grist: until the queue is cleared).
  * `random` is injectable for tests; it returns [0, 1).
  */
 export function retryDelayMs(
@@ -21,8 +22,10 @@ export function retryDelayMs(
   scheduleSeconds: readonly number[],
   retryAfterMs: number | null,
   random: () => number = Math.random,
+  forever = false,
 ): number | null {
-  const baseSeconds = scheduleSeconds[attemptNumber - 1];
+  const index = forever ? Math.min(attemptNumber, scheduleSeconds.length) - 1 : attemptNumber - 1;
+  const baseSeconds = scheduleSeconds[index];
   if (baseSeconds === undefined) return null;
   const base = baseSeconds * 1000;
   const jittered = Math.round(base * (1 - JITTER_RATIO + 2 * JITTER_RATIO * random()));

@@ -1,4 +1,5 @@
 import type { SecretBox } from "../crypto/secret-box.ts";
+import type { DeliveryOptions, ProfileName } from "../domain/delivery-options.ts";
 import type {
   Application,
   Attempt,
@@ -15,7 +16,7 @@ import type {
   TriggerType,
 } from "../domain/types.ts";
 import { TRIGGER } from "../domain/types.ts";
-import type { Job, JobKind } from "./store.ts";
+import type { EndpointHealth, Job, JobKind } from "./store.ts";
 
 /**
  * Row shapes of Herald's tables (snake_case, as stored) and the ONE place that converts between
@@ -81,6 +82,12 @@ export interface DbEndpoint<Bool> {
   throttle_rate: number | null;
   disabled: Bool;
   first_failure_at: number | null;
+  consecutive_failures: number;
+  window_failures: number;
+  last_failure_at: number | null;
+  profile: string;
+  /** JSON object: the delivery options set explicitly. */
+  options: string;
   metadata: string;
   version: number;
   created_at: number;
@@ -95,6 +102,10 @@ export interface DbMessage {
   event_type: string;
   payload: string | null;
   channels: string | null;
+  /** JSON object of strings; NULL stands for {} (most messages have none). */
+  metadata: string | null;
+  /** JSON object or NULL. */
+  previous: string | null;
   created_at: number;
   expires_at: number;
 }
@@ -134,6 +145,7 @@ export interface DbAttempt {
   request_url: string;
   request_headers: string;
   request_body: string | null;
+  batch_size: number;
   created_at: number;
 }
 
@@ -143,6 +155,8 @@ export interface DbJob {
   app_id: string;
   msg_id: string | null;
   endpoint_id: string | null;
+  /** The FIFO lane (the endpoint id) of a delivery to an ordered endpoint; NULL otherwise. */
+  lane: string | null;
   task_id: string | null;
   attempt: number;
   trigger_type: number;
@@ -163,6 +177,7 @@ export function firstJobOf(message: Message, endpointId: string | null = null): 
     app_id: message.appId,
     msg_id: message.id,
     endpoint_id: endpointId,
+    lane: null,
     task_id: null,
     attempt: 1,
     trigger_type: TRIGGER.scheduled,
@@ -271,6 +286,11 @@ export function endpointToRow<Bool>(endpoint: Endpoint, box: SecretBox, booleans
     throttle_rate: endpoint.throttleRate,
     disabled: booleans.write(endpoint.disabled),
     first_failure_at: endpoint.firstFailureAt,
+    consecutive_failures: endpoint.consecutiveFailures,
+    window_failures: endpoint.windowFailures,
+    last_failure_at: endpoint.lastFailureAt,
+    profile: endpoint.profile,
+    options: JSON.stringify(endpoint.options),
     metadata: JSON.stringify(endpoint.metadata),
     version: endpoint.version,
     created_at: endpoint.createdAt,
@@ -293,6 +313,11 @@ export function rowToEndpoint<Bool>(row: DbEndpoint<Bool>, box: SecretBox, boole
     throttleRate: row.throttle_rate,
     disabled: booleans.read(row.disabled),
     firstFailureAt: row.first_failure_at,
+    consecutiveFailures: row.consecutive_failures,
+    windowFailures: row.window_failures,
+    lastFailureAt: row.last_failure_at,
+    profile: row.profile as ProfileName,
+    options: JSON.parse(row.options) as DeliveryOptions,
     metadata: JSON.parse(row.metadata) as StringMap,
     version: row.version,
     createdAt: row.created_at,
@@ -310,6 +335,8 @@ export function messageToRow(message: Message): DbMessage {
     event_type: message.eventType,
     payload: message.payload,
     channels: jsonOrNull(message.channels),
+    metadata: Object.keys(message.metadata).length === 0 ? null : JSON.stringify(message.metadata),
+    previous: jsonOrNull(message.previous),
     created_at: message.createdAt,
     expires_at: message.expiresAt,
   };
@@ -323,6 +350,8 @@ export function rowToMessage(row: DbMessage): Message {
     eventType: row.event_type,
     payload: row.payload,
     channels: parseOrNull<string[]>(row.channels),
+    metadata: parseOrNull<StringMap>(row.metadata) ?? {},
+    previous: parseOrNull<Record<string, unknown>>(row.previous),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
@@ -374,6 +403,7 @@ export function attemptToRow(attempt: Attempt): DbAttempt {
     request_url: attempt.request.url,
     request_headers: JSON.stringify(attempt.request.headers),
     request_body: attempt.request.body,
+    batch_size: attempt.batchSize,
     created_at: attempt.createdAt,
   };
 }
@@ -391,6 +421,7 @@ export function rowToAttempt(row: DbAttempt): Attempt {
     responseDurationMs: row.response_duration_ms,
     triggerType: row.trigger_type as TriggerType,
     attemptNumber: row.attempt_number,
+    batchSize: row.batch_size,
     request: {
       method: row.request_method,
       url: row.request_url,
@@ -403,6 +434,22 @@ export function rowToAttempt(row: DbAttempt): Attempt {
 
 // --- queue -----------------------------------------------------------------------------------
 
+/** An endpoint's failure counters, as completeDelivery reads them back after its update. */
+export interface DbEndpointHealth {
+  first_failure_at: number | null;
+  consecutive_failures: number;
+  window_failures: number;
+}
+
+/** A missing row (the endpoint was never stored) reads as a healthy endpoint. */
+export function rowToEndpointHealth(row: DbEndpointHealth | null | undefined): EndpointHealth {
+  return {
+    firstFailureAt: row?.first_failure_at ?? null,
+    consecutiveFailures: row?.consecutive_failures ?? 0,
+    windowFailures: row?.window_failures ?? 0,
+  };
+}
+
 export function rowToJob(row: DbJob): Job {
   return {
     id: row.id,
@@ -410,6 +457,7 @@ export function rowToJob(row: DbJob): Job {
     appId: row.app_id,
     msgId: row.msg_id,
     endpointId: row.endpoint_id,
+    lane: row.lane,
     taskId: row.task_id,
     attempt: row.attempt,
     trigger: row.trigger_type as TriggerType,

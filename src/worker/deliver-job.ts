@@ -1,40 +1,33 @@
+import { failureWindowMs, isAccepted, shouldDisable } from "../delivery/delivery-rules.ts";
 import type { SendResult } from "../delivery/http-sender.ts";
+import { prepareRequest } from "../delivery/outbound-request.ts";
 import { parseRetryAfter, retryDelayMs } from "../delivery/retry-policy.ts";
-import { signStandardWebhook } from "../delivery/signature.ts";
+import type { ResolvedDeliveryOptions } from "../domain/delivery-options.ts";
 import { redactHeaders } from "../domain/endpoint-headers.ts";
-import { signingKeys } from "../domain/endpoint-keys.ts";
 import { newId } from "../domain/ids.ts";
 import type { Attempt, Endpoint, Message, MessageStatus } from "../domain/types.ts";
 import { MESSAGE_STATUS, TRIGGER } from "../domain/types.ts";
-import type { Job } from "../store/store.ts";
-import type { WorkerDeps } from "./worker-deps.ts";
-
-export const USER_AGENT = "Herald-Webhooks/0.1";
+import { resolveDeliveryOptions } from "../profiles/profiles.ts";
+import type { EndpointHealth, Job } from "../store/store.ts";
+import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
 
 /** Svix sends message.attempt.failing after this many failed attempts in a row. */
 const FAILING_AFTER_ATTEMPTS = 4;
 
-/** The request Herald sends for one message to one endpoint (Standard Webhooks headers). */
-export function buildRequest(message: Message, endpoint: Endpoint, now: number) {
-  const body = message.payload ?? "{}";
-  const timestamp = Math.floor(now / 1000);
-  const headers: Record<string, string> = {
-    ...endpoint.headers,
-    "content-type": "application/json",
-    "user-agent": USER_AGENT,
-    "webhook-id": message.id,
-    "webhook-timestamp": String(timestamp),
-    "webhook-signature": signStandardWebhook(message.id, timestamp, body, signingKeys(endpoint.keys, now)),
-  };
-  return { method: "POST", url: endpoint.url, headers, body };
+/** One message of the request being made, with the job that carries it. */
+interface Delivery {
+  job: Job;
+  message: Message;
 }
 
 /**
- * Runs one delivery job: sends, records the attempt, schedules the retry or ends the job, and
- * reports what the operator should hear about (failing, exhausted, recovered, disabled).
+ * Runs one delivery job: sends (with, for a batching endpoint, the consecutive messages queued
+ * behind it), records one attempt per message, schedules the retry or ends the jobs, applies the
+ * endpoint's disable policy, and reports what the operator should hear about (failing, exhausted,
+ * recovered, disabled).
  */
 export async function runDeliverJob(deps: WorkerDeps, job: Job): Promise<void> {
-  const { store, clock, config } = deps;
+  const { store, clock } = deps;
   const [message, endpoint] = await Promise.all([store.getMessage(job.appId, job.msgId!), store.getEndpoint(job.appId, job.endpointId!)]);
   // Gone or switched off since it was queued: nothing to send. Scheduled deliveries to a disabled
   // endpoint are dropped (recover/replay bring them back); manual ones are still sent.
@@ -46,76 +39,141 @@ export async function runDeliverJob(deps: WorkerDeps, job: Job): Promise<void> {
     await store.abandonDelivery(job, clock.now());
     return;
   }
+  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
+  const deliveries = [{ job, message }, ...(await batchFollowers(deps, job, options))];
+  const release = deps.holdJobs(deliveries.slice(1).map((delivery) => delivery.job));
+  try {
+    await deliver(deps, endpoint, options, deliveries);
+  } finally {
+    release();
+  }
+}
 
+/** For a batching endpoint: the lane's next queued messages, claimed to ride along with the head. */
+async function batchFollowers(deps: WorkerDeps, head: Job, options: ResolvedDeliveryOptions): Promise<Delivery[]> {
+  if (!options.batch || options.batch.maxSize <= 1 || head.lane === null) return [];
+  const jobs = await deps.store.claimLaneFollowers(head, options.batch.maxSize - 1, leaseFor(deps));
+  const followers: Delivery[] = [];
+  for (const job of jobs) {
+    const message = await deps.store.getMessage(job.appId, job.msgId!);
+    if (message) followers.push({ job, message });
+    else await deps.store.dropJob(job);
+  }
+  return followers;
+}
+
+async function deliver(deps: WorkerDeps, endpoint: Endpoint, options: ResolvedDeliveryOptions, deliveries: Delivery[]): Promise<void> {
+  const { store, clock } = deps;
+  const head = deliveries[0]!;
   const now = clock.now();
-  const outbound = buildRequest(message, endpoint, now);
-  const result: SendResult =
-    message.payload === null
-      ? { kind: "error", code: "NO_PAYLOAD", message: "The message's content has expired or was expunged", durationMs: 0 }
-      : await deps.sender.send({ ...outbound, timeoutMs: config.requestTimeoutMs });
+  const descriptions = await eventTypeDescriptions(deps, options, deliveries);
+  const prepared = prepareRequest(
+    deliveries.map((delivery) => delivery.message),
+    endpoint,
+    options,
+    (name) => descriptions.get(name) ?? null,
+    now,
+  );
+  const result: SendResult = prepared.ok
+    ? await deps.sender.send({ ...prepared.request, timeoutMs: options.timeoutMs })
+    : { kind: "error", code: "RENDER", message: prepared.error, durationMs: 0 };
 
-  const succeeded = result.kind === "response" && result.status >= 200 && result.status < 300;
+  const succeeded = result.kind === "response" && isAccepted(options.acceptStatus, result.status);
   const gone = result.kind === "response" && result.status === 410;
-  const scheduled = job.trigger === TRIGGER.scheduled;
+  const scheduled = head.job.trigger === TRIGGER.scheduled;
+  const expunged = head.message.payload === null;
   const finishedAt = clock.now();
   const retryIn =
-    succeeded || gone || !scheduled || message.payload === null
+    succeeded || (gone && options.disablePolicy.type !== "never") || !scheduled || expunged
       ? null
-      : retryDelayMs(job.attempt, config.retryScheduleSeconds, result.kind === "response" ? parseRetryAfter(result.headers["retry-after"], finishedAt) : null, deps.random);
-
+      : retryDelayMs(
+          head.job.attempt,
+          options.retrySchedule,
+          result.kind === "response" ? parseRetryAfter(result.headers["retry-after"], finishedAt) : null,
+          deps.random,
+          options.retryForever,
+        );
   const status: MessageStatus = succeeded ? MESSAGE_STATUS.success : MESSAGE_STATUS.fail;
-  const attempt: Attempt = {
-    id: newId("attempt", now),
-    appId: job.appId,
-    msgId: message.id,
-    endpointId: endpoint.id,
-    url: endpoint.url,
-    status,
-    responseStatusCode: result.kind === "response" ? result.status : 0,
-    response: result.kind === "response" ? result.body : result.message,
-    responseDurationMs: result.durationMs,
-    triggerType: job.trigger,
-    attemptNumber: job.attempt,
-    request: { method: outbound.method, url: outbound.url, headers: redactHeaders(outbound.headers), body: null },
-    createdAt: now,
-  };
-  const { firstFailureAt } = await store.completeDelivery(job, {
-    attempt,
-    destinationStatus: retryIn !== null ? MESSAGE_STATUS.pending : status,
-    retryAt: retryIn !== null ? finishedAt + retryIn : null,
-    endpointHealth: scheduled ? (succeeded ? "success" : "failure") : null,
-  });
 
-  if (!scheduled) return;
+  let health: EndpointHealth | null = null;
+  for (const [index, { job, message }] of deliveries.entries()) {
+    const element = prepared.ok ? prepared.request.elements[index]! : null;
+    const attempt: Attempt = {
+      id: newId("attempt", now),
+      appId: job.appId,
+      msgId: message.id,
+      endpointId: endpoint.id,
+      url: endpoint.url,
+      status,
+      responseStatusCode: result.kind === "response" ? result.status : 0,
+      response: result.kind === "response" ? result.body : result.message,
+      responseDurationMs: result.durationMs,
+      triggerType: job.trigger,
+      attemptNumber: job.attempt,
+      batchSize: deliveries.length,
+      request: {
+        method: options.method,
+        url: endpoint.url,
+        headers: prepared.ok ? redactHeaders(prepared.request.headers) : {},
+        // The payload is stored once, on the message; a body that differs from it is kept here.
+        body: element === message.payload ? null : element,
+      },
+      createdAt: now,
+    };
+    // One request is one success or failure for the endpoint's health, however many messages it carried.
+    const counted = index === 0 && job.trigger === TRIGGER.scheduled;
+    const after = await store.completeDelivery(job, {
+      attempt,
+      destinationStatus: retryIn !== null ? MESSAGE_STATUS.pending : status,
+      retryAt: retryIn !== null ? finishedAt + retryIn : null,
+      endpointHealth: counted ? (succeeded ? "success" : "failure") : null,
+      failureWindowMs: failureWindowMs(options.disablePolicy),
+    });
+    if (index === 0) health = after;
+    if (job.trigger === TRIGGER.scheduled) await reportAttempt(deps, job, message, attempt, succeeded, retryIn === null);
+  }
+
+  if (!scheduled || succeeded || !health) return;
+  if (shouldDisable(options.disablePolicy, health, finishedAt, gone)) await disableEndpoint(deps, endpoint, health.firstFailureAt ?? now);
+}
+
+/** Event type descriptions, fetched only for bodies that can show them (Dastra's eventName, templates). */
+async function eventTypeDescriptions(deps: WorkerDeps, options: ResolvedDeliveryOptions, deliveries: Delivery[]): Promise<Map<string, string>> {
+  const descriptions = new Map<string, string>();
+  if ("preset" in options.body && options.body.preset !== "dastra") return descriptions;
+  for (const name of new Set(deliveries.map((delivery) => delivery.message.eventType))) {
+    const eventType = await deps.store.getEventType(name);
+    if (eventType?.description) descriptions.set(name, eventType.description);
+  }
+  return descriptions;
+}
+
+/** Operational webhooks about one message's scheduled attempt: failing, exhausted, recovered. */
+async function reportAttempt(deps: WorkerDeps, job: Job, message: Message, attempt: Attempt, succeeded: boolean, final: boolean): Promise<void> {
   const event = succeeded
     ? job.attempt > FAILING_AFTER_ATTEMPTS
       ? "message.attempt.recovered"
       : null
-    : retryIn === null
+    : final
       ? "message.attempt.exhausted"
       : job.attempt === FAILING_AFTER_ATTEMPTS
         ? "message.attempt.failing"
         : null;
-  if (event) {
-    const app = await store.getApplication(job.appId);
-    await deps.operationalEvents.emit(event, {
-      appId: job.appId,
-      appUid: app?.uid ?? null,
-      endpointId: endpoint.id,
-      msgId: message.id,
-      msgEventId: message.eventId,
-      lastAttempt: { id: attempt.id, responseStatusCode: attempt.responseStatusCode, timestamp: new Date(now).toISOString() },
-    });
-  }
-  if (succeeded) return;
-
-  const failingTooLong = firstFailureAt !== null && finishedAt - firstFailureAt >= config.disableAfterHours * 3_600_000;
-  if (gone || failingTooLong) await disableEndpoint(deps, endpoint, firstFailureAt ?? now);
+  if (!event) return;
+  const app = await deps.store.getApplication(job.appId);
+  await deps.operationalEvents.emit(event, {
+    appId: job.appId,
+    appUid: app?.uid ?? null,
+    endpointId: attempt.endpointId,
+    msgId: message.id,
+    msgEventId: message.eventId,
+    lastAttempt: { id: attempt.id, responseStatusCode: attempt.responseStatusCode, timestamp: new Date(attempt.createdAt).toISOString() },
+  });
 }
 
 async function disableEndpoint(deps: WorkerDeps, endpoint: Endpoint, failSince: number): Promise<void> {
   if (!(await deps.store.disableEndpoint(endpoint.appId, endpoint.id, deps.clock.now()))) return;
-  deps.logger.warn({ appId: endpoint.appId, endpointId: endpoint.id }, "endpoint disabled after continuous failure");
+  deps.logger.warn({ appId: endpoint.appId, endpointId: endpoint.id }, "endpoint disabled by its disable policy");
   const app = await deps.store.getApplication(endpoint.appId);
   await deps.operationalEvents.emit("endpoint.disabled", {
     appId: endpoint.appId,

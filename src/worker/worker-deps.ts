@@ -4,7 +4,7 @@ import type { ResolvedConfig } from "../config/config.ts";
 import type { HttpSender } from "../delivery/http-sender.ts";
 import type { Clock } from "../domain/clock.ts";
 import type { OperationalEvents } from "../operational/operational-events.ts";
-import type { Lease, Store } from "../store/store.ts";
+import type { Job, Lease, Store } from "../store/store.ts";
 
 /** What every job handler gets. Built once per worker. */
 export interface WorkerDeps {
@@ -17,6 +17,11 @@ export interface WorkerDeps {
   /** Jitter source, injectable so retry timing tests are exact. */
   random: () => number;
   workerId: string;
+  /**
+   * Adds jobs a handler claimed itself (a batch's followers) to the jobs whose leases the worker
+   * renews; returns the function that stops renewing them.
+   */
+  holdJobs(jobs: Job[]): () => void;
 }
 
 /**

@@ -37,13 +37,17 @@ export const POLL_INTERVAL_MS = 250;
 const CLAIM_BATCH = 100;
 const MAX_BACKOFF_MS = 5_000;
 
-export function makeWorker(options: Omit<WorkerDeps, "workerId"> & { workerId?: string }): Worker {
-  const deps: WorkerDeps = { ...options, workerId: options.workerId ?? randomUUID() };
+export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs"> & { workerId?: string }): Worker {
+  /** Jobs being run, by id: their leases are renewed until they finish. */
+  const held = new Map<number, Job>();
+  function holdJobs(jobs: Job[]): () => void {
+    for (const job of jobs) held.set(job.id, job);
+    return () => jobs.forEach((job) => held.delete(job.id));
+  }
+  const deps: WorkerDeps = { ...options, workerId: options.workerId ?? randomUUID(), holdJobs };
   const { store, logger } = deps;
   const concurrency = deps.config.workerConcurrency;
   const inFlight = new Set<Promise<void>>();
-  /** Jobs being run, by id: their leases are renewed until they finish. */
-  const held = new Map<number, Job>();
   let running = false;
   let claimFailures = 0;
   let loopDone: Promise<void> = Promise.resolve();

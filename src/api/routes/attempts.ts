@@ -1,6 +1,7 @@
 import { type Static, type TObject, Type } from "@sinclair/typebox";
 
 import { TRIGGER } from "../../domain/types.ts";
+import { endpointIsOrdered } from "../../profiles/profiles.ts";
 import type { AttemptListFilter } from "../../store/store.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { requireApp } from "../context.ts";
@@ -17,7 +18,7 @@ import {
   Nullable,
   PageQuery,
 } from "../schemas/common.ts";
-import { EndpointOut } from "../schemas/endpoint.ts";
+import { SvixEndpointOut } from "../schemas/endpoint.ts";
 import { MessageOut } from "../schemas/message.ts";
 import { attemptOut, endpointMessageOut, messageEndpointOut } from "../serializers.ts";
 import { requireEndpoint } from "./endpoints.ts";
@@ -171,7 +172,7 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
         operationId: "v1.message-attempt.list-attempted-destinations",
         params: MessageParams,
         querystring: Type.Object(PageQuery),
-        response: { 200: ListOut(Type.Object({ ...EndpointOut.properties, ...DeliveryStatus, attemptCount: Type.Integer() })) },
+        response: { 200: ListOut(Type.Object({ ...SvixEndpointOut.properties, ...DeliveryStatus, attemptCount: Type.Integer() })) },
       },
       config,
     },
@@ -220,7 +221,14 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
       if (!endpoint) throw notFound("Endpoint");
       if (message.payload === null) throw new HttpError("missing_payload", "The message's content has expired or was expunged");
       await store.enqueueDeliveries([
-        { appId: application.id, msgId: message.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: clock.now() },
+        {
+          appId: application.id,
+          msgId: message.id,
+          endpointId: endpoint.id,
+          trigger: TRIGGER.manual,
+          runAt: clock.now(),
+          ordered: endpointIsOrdered(endpoint, context.config),
+        },
       ]);
       context.notifyWork();
       return reply.code(202).send({});

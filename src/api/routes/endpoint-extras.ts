@@ -1,12 +1,14 @@
 import { Type } from "@sinclair/typebox";
 
 import { generateEndpointSecret } from "../../crypto/endpoint-secret.ts";
+import { ed25519PublicKey } from "../../delivery/signatures.ts";
 import { headersForDisplay } from "../../domain/endpoint-headers.ts";
 import { MAX_OLD_KEYS, rotateKeys } from "../../domain/endpoint-keys.ts";
 import { newId } from "../../domain/ids.ts";
 import { MESSAGE_RETENTION_MS } from "../../domain/retention.ts";
 import type { BackgroundTask } from "../../domain/types.ts";
 import { endpointEventData } from "../../operational/operational-events.ts";
+import { resolveDeliveryOptions } from "../../profiles/profiles.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { checkHeaders, checkSecret, mergeHeaders } from "../endpoint-input.ts";
 import { FieldError, HttpError } from "../errors.ts";
@@ -35,8 +37,22 @@ export async function endpointExtraRoutes(app: Api, context: ApiContext): Promis
 
   app.get(
     "/api/v1/app/:app_id/endpoint/:endpoint_id/secret",
-    { schema: { tags, operationId: "v1.endpoint.get-secret", params: EndpointParams, response: { 200: Type.Object({ key: Type.String() }) } }, config },
-    async (request) => ({ key: (await requireEndpoint(context, request, request.params)).endpoint.keys[0].key }),
+    {
+      schema: {
+        tags,
+        operationId: "v1.endpoint.get-secret",
+        params: EndpointParams,
+        response: { 200: Type.Object({ key: Type.String(), publicKey: Type.Optional(Type.String()) }) },
+      },
+      config,
+    },
+    async (request) => {
+      const { endpoint } = await requireEndpoint(context, request, request.params);
+      const key = endpoint.keys[0]!.key;
+      // Herald extension: with ed25519 signing, the public key (whpk_…) receivers verify v1a with.
+      const { signatures } = resolveDeliveryOptions(endpoint.profile, endpoint.options, context.config);
+      return signatures.some((signature) => signature.scheme === "ed25519") ? { key, publicKey: ed25519PublicKey(key) } : { key };
+    },
   );
 
   app.post(
@@ -161,6 +177,8 @@ export async function endpointExtraRoutes(app: Api, context: ApiContext): Promis
         eventType: eventType.name,
         payload: JSON.stringify(exampleOf(eventType.schemas)),
         channels: null,
+        metadata: {},
+        previous: null,
         createdAt: now,
         expiresAt: now + MESSAGE_RETENTION_MS,
       };

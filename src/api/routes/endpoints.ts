@@ -5,7 +5,8 @@ import type { Application, Endpoint } from "../../domain/types.ts";
 import { endpointEventData } from "../../operational/operational-events.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { requireApp } from "../context.ts";
-import { checkEventTypes, checkHeaders, checkSecret, checkUrl, newEndpoint } from "../endpoint-input.ts";
+import { deliveryFromInput } from "../delivery-options-input.ts";
+import { checkEventTypes, checkHeaders, checkSecret, checkUrl, HEALTHY, newEndpoint } from "../endpoint-input.ts";
 import { notFound } from "../errors.ts";
 import { toListOut, toPageRequest } from "../pagination.ts";
 import { AppParams, EndpointParams, ListOut, OrderQuery, PageQuery } from "../schemas/common.ts";
@@ -30,6 +31,8 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
   const { store, clock, operationalEvents } = context;
   const config = { access: "app" as const };
 
+  const out = (endpoint: Endpoint) => endpointOut(endpoint, context.config);
+
   async function create(application: Application, body: Static<typeof EndpointIn>, uid: string | null): Promise<Endpoint> {
     checkUrl(context, body.url);
     if (body.headers) checkHeaders(body.headers);
@@ -41,6 +44,7 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
         eventTypes: (await checkEventTypes(context, body)) ?? null,
         secret: checkSecret(body.secret),
         throttleRate: body.throttleRate ?? body.rateLimit,
+        delivery: deliveryFromInput(body, null, body.headers ?? {}, context.config),
       },
       clock.now(),
     );
@@ -64,7 +68,7 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
     },
     async (request) => {
       const application = await requireApp(context, request, request.params.app_id);
-      return toListOut(await store.listEndpoints(application.id, toPageRequest(request.query, "ascending")), endpointOut);
+      return toListOut(await store.listEndpoints(application.id, toPageRequest(request.query, "ascending")), out);
     },
   );
 
@@ -74,14 +78,14 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
     async (request, reply) => {
       const application = await requireApp(context, request, request.params.app_id);
       const endpoint = await create(application, request.body, request.body.uid ?? null);
-      return reply.code(201).send(endpointOut(endpoint));
+      return reply.code(201).send(out(endpoint));
     },
   );
 
   app.get(
     "/api/v1/app/:app_id/endpoint/:endpoint_id",
     { schema: { tags, operationId: "v1.endpoint.get", params: EndpointParams, response: { 200: EndpointOut } }, config },
-    async (request) => endpointOut((await requireEndpoint(context, request, request.params)).endpoint),
+    async (request) => out((await requireEndpoint(context, request, request.params)).endpoint),
   );
 
   app.put(
@@ -94,11 +98,13 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
       if (!existing) {
         // Upsert: the path names the new endpoint's uid (Svix behaviour).
         const endpoint = await create(application, body, body.uid ?? request.params.endpoint_id);
-        return reply.code(201).send(endpointOut(endpoint));
+        return reply.code(201).send(out(endpoint));
       }
       checkUrl(context, body.url);
+      const reenabled = body.disabled === false && existing.disabled;
       const updated = await save(application, {
         ...existing,
+        ...deliveryFromInput(body, null, existing.headers, context.config),
         url: body.url,
         description: body.description ?? "",
         uid: body.uid !== undefined ? body.uid : existing.uid,
@@ -106,10 +112,11 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
         channels: body.channels ?? null,
         throttleRate: body.throttleRate ?? body.rateLimit ?? null,
         disabled: body.disabled ?? false,
-        firstFailureAt: body.disabled === false ? null : existing.firstFailureAt,
+        // Re-enabling starts the failure counts afresh.
+        ...(reenabled ? HEALTHY : {}),
         metadata: body.metadata ?? {},
       });
-      return reply.code(200).send(endpointOut(updated));
+      return reply.code(200).send(out(updated));
     },
   );
 
@@ -125,6 +132,7 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
       const reenabled = body.disabled === false && endpoint.disabled;
       const updated = await save(application, {
         ...endpoint,
+        ...deliveryFromInput(body, endpoint, endpoint.headers, context.config),
         url: body.url ?? endpoint.url,
         description: body.description ?? endpoint.description,
         uid: body.uid !== undefined ? body.uid : endpoint.uid,
@@ -132,12 +140,12 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
         channels: body.channels !== undefined ? body.channels : endpoint.channels,
         throttleRate: throttleRate !== undefined ? throttleRate : endpoint.throttleRate,
         disabled: body.disabled ?? endpoint.disabled,
-        // Re-enabling starts the failure clock afresh.
-        firstFailureAt: reenabled ? null : endpoint.firstFailureAt,
+        // Re-enabling starts the failure counts afresh.
+        ...(reenabled ? HEALTHY : {}),
         metadata: body.metadata ?? endpoint.metadata,
         keys: body.secret !== undefined && body.secret !== null ? [{ key: checkSecret(body.secret), expiresAt: null }] : endpoint.keys,
       });
-      return endpointOut(updated);
+      return out(updated);
     },
   );
 

@@ -94,6 +94,8 @@ export async function messageRoutes(app: Api, context: ApiContext): Promise<void
         eventType: body.eventType,
         payload: (request.rawBody && rawMember(request.rawBody, field)) || JSON.stringify(payload),
         channels: body.channels ?? null,
+        metadata: body.metadata ?? {},
+        previous: body.previous ?? null,
         createdAt: now,
         expiresAt: now + (body.payloadRetentionPeriod ?? 90) * DAY_MS,
       };

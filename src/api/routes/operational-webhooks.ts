@@ -12,7 +12,7 @@ import { FieldError, HttpError, notFound } from "../errors.ts";
 import { toListOut, toPageRequest } from "../pagination.ts";
 import { DateTime, ListOut, Metadata, Nullable, OrderQuery, PageQuery, SecretKey, ThrottleRate, Uid } from "../schemas/common.ts";
 import { HeaderMap } from "../schemas/endpoint.ts";
-import { endpointOut } from "../serializers.ts";
+import { endpointBaseOut } from "../serializers.ts";
 
 /**
  * Hosted Svix's `/operational-webhook/endpoint` routes: endpoints of the internal operational
@@ -50,7 +50,7 @@ const OperationalEndpointOut = Type.Object({
 const Params = Type.Object({ endpoint_id: Type.String({ minLength: 1, maxLength: 256 }) });
 
 /** Same wire shape as an app endpoint, less channels and version (the response schema drops them). */
-const operationalEndpointOut = endpointOut;
+const operationalEndpointOut = endpointBaseOut;
 
 function checkOperationalTypes(body: { filterTypes?: string[] | null; eventTypes?: string[] | null }): string[] | null {
   const field = body.eventTypes !== undefined ? "eventTypes" : "filterTypes";

@@ -16,10 +16,10 @@ export const ThrottleRate = Type.Integer({ minimum: 1, maximum: 65535 });
 export const SecretKey = Type.String({ pattern: "^(whsec_)?[a-zA-Z0-9+/=]{32,100}$" });
 export const AnyObject = Type.Unsafe<Record<string, unknown>>({ type: "object", additionalProperties: true });
 
-export const MessageStatusSchema = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3)], {
-  description: "0 success, 1 pending, 2 fail, 3 sending",
+export const MessageStatusSchema = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3), Type.Literal(4)], {
+  description: "0 success, 1 pending, 2 fail, 3 sending, 4 canceled",
 });
-export const MessageStatusTextSchema = Type.Union(["success", "pending", "fail", "sending"].map((s) => Type.Literal(s)));
+export const MessageStatusTextSchema = Type.Union(["success", "pending", "fail", "sending", "canceled"].map((s) => Type.Literal(s)));
 
 export const ErrorOut = Type.Object({ code: Type.String(), detail: Type.String() });
 export const ValidationErrorOut = Type.Object({

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 
+import { DeliveryOptionFields, DeliveryOptionOutFields } from "./delivery-options.ts";
 import { Channel, DateTime, EventTypeFilter, Metadata, Nullable, SecretKey, ThrottleRate, Uid } from "./common.ts";
 
 const EventTypeList = Nullable(Type.Array(EventTypeFilter, { maxItems: 1000 }));
@@ -16,6 +17,7 @@ const endpointFields = {
   throttleRate: Type.Optional(Nullable(ThrottleRate)),
   rateLimit: Type.Optional(Nullable(ThrottleRate)),
   metadata: Type.Optional(Metadata),
+  ...DeliveryOptionFields,
 };
 
 export const EndpointIn = Type.Object({
@@ -33,7 +35,8 @@ export const EndpointPatch = Type.Object({
   secret: Type.Optional(Nullable(SecretKey)),
 });
 
-export const EndpointOut = Type.Object({
+/** What an endpoint has in Svix's API (operational-webhook endpoints and message destinations use it). */
+export const SvixEndpointOut = Type.Object({
   id: Type.String(),
   uid: Nullable(Type.String()),
   url: Type.String(),
@@ -49,3 +52,5 @@ export const EndpointOut = Type.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
 });
+
+export const EndpointOut = Type.Object({ ...SvixEndpointOut.properties, ...DeliveryOptionOutFields });

@@ -76,6 +76,11 @@ export const ENDPOINT_COLUMNS = columnsOf<DbEndpoint>({
   throttle_rate: true,
   disabled: true,
   first_failure_at: true,
+  consecutive_failures: true,
+  window_failures: true,
+  last_failure_at: true,
+  profile: true,
+  options: true,
   metadata: true,
   version: true,
   created_at: true,
@@ -90,6 +95,8 @@ export const MESSAGE_COLUMNS = columnsOf<DbMessage>({
   event_type: true,
   payload: true,
   channels: true,
+  metadata: true,
+  previous: true,
   created_at: true,
   expires_at: true,
 });
@@ -120,6 +127,7 @@ export const ATTEMPT_COLUMNS = columnsOf<DbAttempt>({
   request_url: true,
   request_headers: true,
   request_body: true,
+  batch_size: true,
   created_at: true,
 });
 
@@ -129,6 +137,7 @@ export const JOB_COLUMNS = columnsOf<DbJob>({
   app_id: true,
   msg_id: true,
   endpoint_id: true,
+  lane: true,
   task_id: true,
   attempt: true,
   trigger_type: true,

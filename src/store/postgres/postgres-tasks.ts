@@ -34,6 +34,7 @@ export function makeBackgroundTaskStore({ pool }: PostgresContext): BackgroundTa
           app_id: appId,
           msg_id: null,
           endpoint_id: null,
+          lane: null,
           task_id: task.id,
           attempt: 1,
           trigger_type: TRIGGER.scheduled,

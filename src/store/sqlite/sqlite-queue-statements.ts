@@ -10,11 +10,31 @@ import { lazy } from "./sqlite-database.ts";
  */
 export type QueueStatements = ReturnType<ReturnType<typeof prepareQueueStatements>>;
 
+/**
+ * The heads of the queue's lanes that may run: `lane_heads` holds, for every lane, the job with the
+ * lowest (msg_id, id), unless an older message of its application still waits for fan-out (its
+ * deliveries, once queued, would go before). Lanes are listed by a loose index scan of queue_lane,
+ * one seek per lane, so the cost grows with the number of lanes and not with how many jobs wait in
+ * them. Due or not: callers filter on run_at.
+ */
+const LANE_HEADS = `
+  lanes(lane) AS (
+    SELECT (SELECT lane FROM queue WHERE lane IS NOT NULL ORDER BY lane LIMIT 1)
+    UNION ALL
+    SELECT (SELECT q.lane FROM queue q WHERE q.lane IS NOT NULL AND q.lane > lanes.lane ORDER BY q.lane LIMIT 1)
+    FROM lanes WHERE lanes.lane IS NOT NULL
+  ),
+  lane_heads AS (
+    SELECT q.* FROM lanes
+    JOIN queue q ON q.id = (SELECT h.id FROM queue h WHERE h.lane IS NOT NULL AND h.lane = lanes.lane ORDER BY h.msg_id, h.id LIMIT 1)
+    WHERE NOT EXISTS (SELECT 1 FROM queue f WHERE f.kind = 'fanout' AND f.app_id = q.app_id AND f.msg_id < q.msg_id)
+  )`;
+
 export function prepareQueueStatements(db: Db) {
   return lazy(() => ({
     insertJob: db.prepare<DbNewJob>(
-      `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token)
-       VALUES (@kind, @app_id, @msg_id, @endpoint_id, @task_id, @attempt, @trigger_type, @run_at, @lease_token)`,
+      `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, lane, task_id, attempt, trigger_type, run_at, lease_token)
+       VALUES (@kind, @app_id, @msg_id, @endpoint_id, @lane, @task_id, @attempt, @trigger_type, @run_at, @lease_token)`,
     ),
     // Marks a destination pending, creating it if needed; its attempt count is kept across resends.
     upsertPendingDestination: db.prepare<Omit<DbDestination, "status" | "attempt_count">>(
@@ -23,7 +43,22 @@ export function prepareQueueStatements(db: Db) {
        ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
          status = 1, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
     ),
-    selectDue: db.prepare<[number, number], DbJob>("SELECT * FROM queue WHERE run_at <= ? ORDER BY run_at, id LIMIT ?"),
+    // Due unlaned jobs (from queue_run_at_unlaned, which blocked lane followers are not in) and due
+    // lane heads, oldest first.
+    selectDue: db.prepare<{ now: number; limit: number }, DbJob>(
+      `WITH RECURSIVE ${LANE_HEADS}
+       SELECT * FROM (
+         SELECT * FROM (SELECT * FROM queue WHERE lane IS NULL AND run_at <= @now ORDER BY run_at, id LIMIT @limit)
+         UNION ALL
+         SELECT * FROM lane_heads WHERE run_at <= @now
+       )
+       ORDER BY run_at, id LIMIT @limit`,
+    ),
+    // The jobs after a lane's head, in lane order, due or not.
+    laneFollowers: db.prepare<{ lane: string; msg_id: string; id: number; limit: number }, DbJob>(
+      `SELECT * FROM queue WHERE lane = @lane AND (msg_id, id) > (@msg_id, @id) ORDER BY msg_id, id LIMIT @limit`,
+    ),
+    isLeased: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM queue WHERE id = ? AND lease_token = ?"),
     lease: db.prepare<{ id: number; run_at: number; lease_token: string }>(
       "UPDATE queue SET run_at = @run_at, lease_token = @lease_token WHERE id = @id",
     ),
@@ -38,7 +73,15 @@ export function prepareQueueStatements(db: Db) {
     extend: db.prepare<{ id: number; lease_token: string; run_at: number }>(
       "UPDATE queue SET run_at = @run_at WHERE id = @id AND lease_token = @lease_token",
     ),
-    nextDue: db.prepare<[], { run_at: number | null }>("SELECT MIN(run_at) AS run_at FROM queue"),
+    // A lane's followers cannot run before their head, so only heads count.
+    nextDue: db.prepare<[], { run_at: number | null }>(
+      `WITH RECURSIVE ${LANE_HEADS}
+       SELECT MIN(run_at) AS run_at FROM (
+         SELECT MIN(run_at) AS run_at FROM queue WHERE lane IS NULL
+         UNION ALL
+         SELECT run_at FROM lane_heads
+       )`,
+    ),
     stats: db.prepare<{ now: number }, { depth: number; due: number; oldest: number | null }>(
       `SELECT (SELECT COUNT(*) FROM queue) AS depth,
               (SELECT COUNT(*) FROM queue WHERE run_at <= @now) AS due,

@@ -1,7 +1,7 @@
 import { TRIGGER } from "../../domain/types.ts";
-import type { DbDestination } from "../shared-rows.ts";
-import { attemptToRow, rowToJob } from "../shared-rows.ts";
-import type { DeliveryOutcome, DeliveryRequest, Job, Lease, QueueStore } from "../store.ts";
+import type { DbDestination, DbEndpointHealth, DbJob, DbNewJob } from "../shared-rows.ts";
+import { attemptToRow, rowToEndpointHealth, rowToJob } from "../shared-rows.ts";
+import type { DeliveryOutcome, DeliveryRequest, EndpointHealth, FanOutTarget, Job, Lease, QueueStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
 import type { QueueStatements } from "./sqlite-queue-statements.ts";
@@ -18,10 +18,10 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     insertAttempt: db.prepare(
       `INSERT INTO attempts (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
          response_duration_ms, trigger_type, attempt_number, request_method, request_url, request_headers,
-         request_body, created_at)
+         request_body, batch_size, created_at)
        VALUES (@id, @app_id, @msg_id, @endpoint_id, @url, @status, @response_status_code, @response,
          @response_duration_ms, @trigger_type, @attempt_number, @request_method, @request_url, @request_headers,
-         @request_body, @created_at)`,
+         @request_body, @batch_size, @created_at)`,
     ),
     // Manual attempts (resend, recover) do not count towards the scheduled retry schedule, so they
     // leave attempt_count alone.
@@ -36,52 +36,87 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
       `UPDATE message_destinations SET status = 2, next_attempt_at = NULL, updated_at = @updated_at
        WHERE msg_id = @msg_id AND endpoint_id = @endpoint_id`,
     ),
-    endpointSucceeded: db.prepare<[string]>("UPDATE endpoints SET first_failure_at = NULL WHERE id = ? AND first_failure_at IS NOT NULL"),
-    endpointFailed: db.prepare<[number, string]>("UPDATE endpoints SET first_failure_at = ? WHERE id = ? AND first_failure_at IS NULL"),
-    endpointFirstFailure: db.prepare<[string], { first_failure_at: number | null }>("SELECT first_failure_at FROM endpoints WHERE id = ?"),
+    // A success ends the run of failures; the window count is left to expire by itself (a quiet gap).
+    endpointSucceeded: db.prepare<[string]>(
+      `UPDATE endpoints SET first_failure_at = NULL, consecutive_failures = 0
+       WHERE id = ? AND (first_failure_at IS NOT NULL OR consecutive_failures <> 0)`,
+    ),
+    // The window count goes on while each failure comes within `window` ms of the previous one and
+    // restarts at 1 after a longer gap. last_failure_at only moves forward: attempts to one endpoint
+    // may finish out of order.
+    endpointFailed: db.prepare<{ id: string; at: number; window: number }>(
+      `UPDATE endpoints SET
+         first_failure_at = COALESCE(first_failure_at, @at),
+         consecutive_failures = consecutive_failures + 1,
+         window_failures = CASE WHEN last_failure_at IS NOT NULL AND @at - last_failure_at <= @window THEN window_failures + 1 ELSE 1 END,
+         last_failure_at = CASE WHEN last_failure_at IS NULL OR @at > last_failure_at THEN @at ELSE last_failure_at END
+       WHERE id = @id`,
+    ),
+    endpointHealth: db.prepare<[string], DbEndpointHealth>(
+      "SELECT first_failure_at, consecutive_failures, window_failures FROM endpoints WHERE id = ?",
+    ),
   }));
 
-  const claimTx = db.transaction((limit: number, lease: Lease): Job[] => {
+  /** Leases rows for `lease`: run_at moves to the end of the lease and each gets a fresh token. */
+  function leaseRows(rows: DbJob[], lease: Lease): Job[] {
     const q = queue();
     const runAt = lease.now + lease.leaseMs;
-    return q.selectDue.all(lease.now, limit).map((row) => {
+    return rows.map((row) => {
       const token = newLeaseToken(lease.workerId);
       q.lease.run({ id: row.id, run_at: runAt, lease_token: token });
       return rowToJob({ ...row, run_at: runAt, lease_token: token });
     });
+  }
+
+  const claimTx = db.transaction((limit: number, lease: Lease): Job[] =>
+    leaseRows(queue().selectDue.all({ now: lease.now, limit }), lease),
+  );
+
+  const claimFollowersTx = db.transaction((head: Job, limit: number, lease: Lease): Job[] => {
+    const q = queue();
+    if (head.lane === null || head.msgId === null || !q.isLeased.get(head.id, head.leaseToken)) return [];
+    const rows = q.laneFollowers.all({ lane: head.lane, msg_id: head.msgId, id: head.id, limit });
+    // A batch must be contiguous in the lane: stop at the first job someone else holds.
+    const held = rows.findIndex((row) => row.lease_token !== null && row.run_at > lease.now);
+    return leaseRows(held === -1 ? rows : rows.slice(0, held), lease);
   });
 
-  const fanOutTx = db.transaction((job: Job, endpointIds: string[], lease: Lease): Job[] => {
+  const fanOutTx = db.transaction((job: Job, targets: FanOutTarget[], lease: Lease): Job[] => {
     if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
     const msgId = job.msgId;
     const q = queue();
     // Deleting the fanout job under its lease token is the ownership check: if another worker took
     // the job over, nothing is deleted and nothing is queued.
     if (q.deleteLeased.run(job.id, job.leaseToken).changes === 0) return [];
-    const runAt = lease.now + lease.leaseMs;
-    const jobs: Job[] = [];
-    for (const endpointId of endpointIds) {
+    const claimed: Job[] = [];
+    for (const target of targets) {
+      // Sent at once by the caller, or queued: ordered ones wait for their turn in the lane,
+      // delayed ones (a batch waiting for more messages) for their time.
+      const sendNow = !target.ordered && target.delayMs <= 0;
+      const dueAt = lease.now + Math.max(0, target.delayMs);
       q.upsertPendingDestination.run({
         msg_id: msgId,
-        endpoint_id: endpointId,
+        endpoint_id: target.endpointId,
         app_id: job.appId,
-        next_attempt_at: lease.now,
+        next_attempt_at: dueAt,
         updated_at: lease.now,
       });
-      const row = {
+      const row: DbNewJob = {
         kind: "deliver",
         app_id: job.appId,
         msg_id: msgId,
-        endpoint_id: endpointId,
+        endpoint_id: target.endpointId,
+        lane: target.ordered ? target.endpointId : null,
         task_id: null,
         attempt: 1,
         trigger_type: TRIGGER.scheduled,
-        run_at: runAt,
-        lease_token: newLeaseToken(lease.workerId),
+        run_at: sendNow ? lease.now + lease.leaseMs : dueAt,
+        lease_token: sendNow ? newLeaseToken(lease.workerId) : null,
       };
-      jobs.push(rowToJob({ id: insertJob(q, row), ...row }));
+      const id = insertJob(q, row);
+      if (sendNow) claimed.push(rowToJob({ id, ...row }));
     }
-    return jobs;
+    return claimed;
   });
 
   const enqueueTx = db.transaction((deliveries: DeliveryRequest[]) => {
@@ -100,6 +135,7 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
         app_id: delivery.appId,
         msg_id: delivery.msgId,
         endpoint_id: delivery.endpointId,
+        lane: delivery.ordered ? delivery.endpointId : null,
         task_id: null,
         attempt: 1,
         trigger_type: delivery.trigger,
@@ -109,7 +145,7 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     }
   });
 
-  const completeTx = db.transaction((job: Job, outcome: DeliveryOutcome): { firstFailureAt: number | null } => {
+  const completeTx = db.transaction((job: Job, outcome: DeliveryOutcome): EndpointHealth => {
     const q = queue();
     const { attempt } = outcome;
     st().insertAttempt.run(attemptToRow(attempt));
@@ -138,8 +174,10 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     }
 
     if (outcome.endpointHealth === "success") st().endpointSucceeded.run(attempt.endpointId);
-    else if (outcome.endpointHealth === "failure") st().endpointFailed.run(attempt.createdAt, attempt.endpointId);
-    return { firstFailureAt: st().endpointFirstFailure.get(attempt.endpointId)?.first_failure_at ?? null };
+    else if (outcome.endpointHealth === "failure") {
+      st().endpointFailed.run({ id: attempt.endpointId, at: attempt.createdAt, window: outcome.failureWindowMs });
+    }
+    return rowToEndpointHealth(st().endpointHealth.get(attempt.endpointId));
   });
 
   const abandonTx = db.transaction((job: Job, at: number) => {
@@ -162,8 +200,12 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
       if (limit <= 0) return [];
       return claimTx.immediate(Math.floor(limit), lease);
     },
-    async fanOut(job, endpointIds, lease) {
-      return fanOutTx.immediate(job, endpointIds, lease);
+    async fanOut(job, targets, lease) {
+      return fanOutTx.immediate(job, targets, lease);
+    },
+    async claimLaneFollowers(head, limit, lease) {
+      if (head.lane === null || limit <= 0) return [];
+      return claimFollowersTx.immediate(head, Math.floor(limit), lease);
     },
     async enqueueDeliveries(deliveries) {
       if (deliveries.length > 0) enqueueTx.immediate(deliveries);

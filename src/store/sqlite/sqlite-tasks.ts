@@ -27,6 +27,7 @@ export function makeBackgroundTaskStore({ db, statements }: SqliteContext, queue
       app_id: appId,
       msg_id: null,
       endpoint_id: null,
+      lane: null,
       task_id: task.id,
       attempt: 1,
       trigger_type: TRIGGER.scheduled,
