@@ -48,6 +48,8 @@ export function makeOperationalEvents(store: Store, clock: Clock): OperationalEv
         eventType: type,
         payload: JSON.stringify({ type, timestamp: new Date(now).toISOString(), data }),
         channels: null,
+        metadata: {},
+        previous: null,
         createdAt: now,
         expiresAt: now + MESSAGE_RETENTION_MS,
       });

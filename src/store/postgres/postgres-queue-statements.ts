@@ -18,8 +18,8 @@ export const WORK_CHANNEL = "herald_work";
 
 const insertJobStatement = statement(
   "insert_job",
-  `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 );
 
 export async function insertJob(db: Queryable, job: DbNewJob): Promise<void> {
@@ -33,6 +33,7 @@ export async function insertJob(db: Queryable, job: DbNewJob): Promise<void> {
     job.trigger_type,
     job.run_at,
     job.lease_token,
+    job.lane,
   ]);
 }
 
@@ -89,3 +90,26 @@ export async function notifyWork(tx: pg.PoolClient): Promise<void> {
 export function leaseTokenSql(workerIdParam: string): string {
   return `${workerIdParam}::text || ':' || gen_random_uuid()::text`;
 }
+
+/**
+ * The heads of the queue's lanes that may run, as CTEs for a `WITH RECURSIVE` list: `lane_heads`
+ * holds, for every lane, the job with the lowest (msg_id, id), unless an older message of its
+ * application still waits for fan-out (its deliveries, once queued, would go before). Lanes are
+ * listed by a loose index scan of queue_lane, one seek per lane, so the cost grows with the number
+ * of lanes and not with how many jobs wait in them. Due or not: callers filter on run_at.
+ */
+export const LANE_HEADS_SQL = `
+  lanes(lane) AS (
+    SELECT (SELECT lane FROM queue WHERE lane IS NOT NULL ORDER BY lane LIMIT 1)
+    UNION ALL
+    SELECT (SELECT q.lane FROM queue q WHERE q.lane IS NOT NULL AND q.lane > lanes.lane ORDER BY q.lane LIMIT 1)
+    FROM lanes WHERE lanes.lane IS NOT NULL
+  ),
+  lane_heads AS (
+    SELECT h.id, h.run_at FROM lanes
+    CROSS JOIN LATERAL (
+      SELECT q.id, q.app_id, q.msg_id, q.run_at FROM queue q
+      WHERE q.lane IS NOT NULL AND q.lane = lanes.lane ORDER BY q.msg_id, q.id LIMIT 1
+    ) AS h
+    WHERE NOT EXISTS (SELECT 1 FROM queue f WHERE f.kind = 'fanout' AND f.app_id = h.app_id AND f.msg_id < h.msg_id)
+  )`;

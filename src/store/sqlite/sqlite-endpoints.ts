@@ -1,4 +1,8 @@
-import type { EndpointStore } from "../store.ts";
+import { idLowerBoundAt } from "../../domain/ids.ts";
+import { MESSAGE_STATUS } from "../../domain/types.ts";
+import type { DbAttempt } from "../shared-rows.ts";
+import { rowToAttempt } from "../shared-rows.ts";
+import type { EndpointDeliveryStatus, EndpointStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy, withConflict } from "./sqlite-database.ts";
 import { fetchPage, mapPage } from "./sqlite-pagination.ts";
@@ -11,9 +15,11 @@ export function makeEndpointStore({ db, secretBox, statements }: SqliteContext):
   const st = lazy(() => ({
     insert: db.prepare<DbEndpoint>(
       `INSERT INTO endpoints (id, app_id, uid, url, description, event_types, channels, keys_sealed, headers_sealed,
-         throttle_rate, disabled, first_failure_at, metadata, version, created_at, updated_at, deleted_at)
+         throttle_rate, disabled, first_failure_at, consecutive_failures, window_failures, last_failure_at, profile,
+         options, metadata, version, created_at, updated_at, deleted_at)
        VALUES (@id, @app_id, @uid, @url, @description, @event_types, @channels, @keys_sealed, @headers_sealed,
-         @throttle_rate, @disabled, @first_failure_at, @metadata, @version, @created_at, @updated_at, NULL)`,
+         @throttle_rate, @disabled, @first_failure_at, @consecutive_failures, @window_failures, @last_failure_at, @profile,
+         @options, @metadata, @version, @created_at, @updated_at, NULL)`,
     ),
     byId: db.prepare<[string, string], DbEndpoint>("SELECT * FROM endpoints WHERE app_id = ? AND id = ? AND deleted_at IS NULL"),
     byUid: db.prepare<[string, string], DbEndpoint>("SELECT * FROM endpoints WHERE app_id = ? AND uid = ? AND deleted_at IS NULL"),
@@ -23,6 +29,8 @@ export function makeEndpointStore({ db, secretBox, statements }: SqliteContext):
       `UPDATE endpoints SET uid = @uid, url = @url, description = @description, event_types = @event_types,
          channels = @channels, keys_sealed = @keys_sealed, headers_sealed = @headers_sealed,
          throttle_rate = @throttle_rate, disabled = @disabled, first_failure_at = @first_failure_at,
+         consecutive_failures = @consecutive_failures, window_failures = @window_failures,
+         last_failure_at = @last_failure_at, profile = @profile, options = @options,
          metadata = @metadata, version = @version, updated_at = @updated_at
        WHERE app_id = @app_id AND id = @id AND deleted_at IS NULL`,
     ),
@@ -35,11 +43,66 @@ export function makeEndpointStore({ db, secretBox, statements }: SqliteContext):
       `UPDATE endpoints SET disabled = 1, updated_at = @at
        WHERE app_id = @appId AND id = @id AND deleted_at IS NULL AND disabled = 0`,
     ),
+    // Cancel: the destinations first, while the jobs that name them are still there.
+    cancelDestinations: db.prepare<{ appId: string; id: string; before: string; at: number }>(
+      `UPDATE message_destinations
+       SET status = ${MESSAGE_STATUS.canceled}, next_attempt_at = NULL, updated_at = @at
+       WHERE endpoint_id = @id AND status IN (${MESSAGE_STATUS.pending}, ${MESSAGE_STATUS.sending})
+         AND msg_id IN (SELECT msg_id FROM queue
+                        WHERE endpoint_id = @id AND app_id = @appId AND kind = 'deliver' AND msg_id < @before)`,
+    ),
+    cancelDeliveries: db.prepare<{ appId: string; id: string; before: string }>(
+      "DELETE FROM queue WHERE endpoint_id = @id AND app_id = @appId AND kind = 'deliver' AND msg_id < @before",
+    ),
+    queued: db.prepare<{ appId: string; id: string; now: number }, { waiting: number; sending: number; retrying: number }>(
+      `SELECT COUNT(*) AS waiting,
+              COALESCE(MAX(lease_token IS NOT NULL AND run_at > @now), 0) AS sending,
+              COALESCE(MAX(attempt > 1), 0) AS retrying
+       FROM queue WHERE endpoint_id = @id AND app_id = @appId AND kind = 'deliver'`,
+    ),
+    inApp: db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM endpoints WHERE app_id = ? AND id = ?"),
+    lastAttempt: db.prepare<[string], DbAttempt>("SELECT * FROM attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT 1"),
+    lastAttemptWithStatus: db.prepare<[string, number], DbAttempt>(
+      "SELECT * FROM attempts WHERE endpoint_id = ? AND status = ? ORDER BY id DESC LIMIT 1",
+    ),
   }));
 
   const deleteTx = db.transaction((appId: string, id: string, at: number) => {
     if (st().softDelete.run({ appId, id, at }).changes === 0) return;
     st().deleteDeliveries.run(id);
+  });
+
+  const cancelTx = db.transaction((appId: string, id: string, createdBefore: number, at: number): number => {
+    const before = idLowerBoundAt("message", createdBefore);
+    st().cancelDestinations.run({ appId, id, before, at });
+    return st().cancelDeliveries.run({ appId, id, before }).changes;
+  });
+
+  // One read transaction, so the queue counts and the attempts are one snapshot.
+  const statusTx = db.transaction((appId: string, id: string, now: number): EndpointDeliveryStatus => {
+    const status: EndpointDeliveryStatus = {
+      numWaiting: 0,
+      sending: false,
+      retrying: false,
+      lastAttempt: null,
+      lastSuccess: null,
+      lastFailure: null,
+    };
+    // The application is checked once, against the endpoint, so the reads below use
+    // queue_endpoint and attempts_endpoint(_status) alone.
+    if (!st().inApp.get(appId, id)) return status;
+    const queued = st().queued.get({ appId, id, now });
+    const last = st().lastAttempt.get(id);
+    const success = st().lastAttemptWithStatus.get(id, MESSAGE_STATUS.success);
+    const failure = st().lastAttemptWithStatus.get(id, MESSAGE_STATUS.fail);
+    return {
+      numWaiting: queued?.waiting ?? 0,
+      sending: queued?.sending === 1,
+      retrying: queued?.retrying === 1,
+      lastAttempt: last ? rowToAttempt(last) : null,
+      lastSuccess: success ? rowToAttempt(success) : null,
+      lastFailure: failure ? rowToAttempt(failure) : null,
+    };
   });
 
   return {
@@ -73,6 +136,12 @@ export function makeEndpointStore({ db, secretBox, statements }: SqliteContext):
     async disableEndpoint(appId, endpointId, at) {
       // The `disabled = 0` guard makes this a compare-and-set: only one caller sees a change.
       return st().disable.run({ appId, id: endpointId, at }).changes === 1;
+    },
+    async cancelEndpointMessages(appId, endpointId, createdBefore, at) {
+      return cancelTx.immediate(appId, endpointId, createdBefore, at);
+    },
+    async getEndpointDeliveryStatus(appId, endpointId, now) {
+      return statusTx(appId, endpointId, now);
     },
   };
 }

@@ -14,8 +14,8 @@ const EVENT_ID_TAKEN = "A message with this eventId already exists in the applic
 export function makeMessageStore({ db, statements }: SqliteContext, queue: () => QueueStatements): MessageStore {
   const st = lazy(() => ({
     insert: db.prepare<DbMessage>(
-      `INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, expires_at)
-       VALUES (@id, @app_id, @event_id, @event_type, @payload, @channels, @created_at, @expires_at)`,
+      `INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
+       VALUES (@id, @app_id, @event_id, @event_type, @payload, @channels, @metadata, @previous, @created_at, @expires_at)`,
     ),
     byId: db.prepare<[string, string], DbMessage>("SELECT * FROM messages WHERE app_id = ? AND id = ?"),
     byEventId: db.prepare<[string, string], DbMessage>("SELECT * FROM messages WHERE app_id = ? AND event_id = ?"),
