@@ -298,7 +298,9 @@ export interface QueueStore {
   fanOut(job: Job, targets: FanOutTarget[], lease: Lease): Promise<Job[]>;
   /**
    * Claims up to `limit` further jobs of a claimed lane head's lane, in message order, due or not
-   * (they are what a batch carries along with its head). Returns [] for a job without a lane.
+   * (they are what a batch carries along with its head). A batch stays contiguous: the run stops at
+   * the first job another worker holds. Returns [] for a job without a lane, or if the head's lease
+   * was lost.
    */
   claimLaneFollowers(head: Job, limit: number, lease: Lease): Promise<Job[]>;
   /** Queues deliveries (resend, recover) and marks their destinations pending, in one transaction. */
@@ -325,9 +327,15 @@ export interface QueueStore {
   extendLeases(jobs: Job[], until: number): Promise<void>;
   /** Makes claimed jobs due again now (graceful shutdown, or work put back). */
   releaseJobs(jobs: Job[], runAt: number): Promise<void>;
-  /** runAt of the earliest job, or null when the queue is empty. Lets an idle worker sleep exactly. */
+  /**
+   * runAt of the earliest job, or null when the queue is empty. Lets an idle worker sleep exactly.
+   * Of a lane only the head counts: its followers cannot run before it.
+   */
   nextJobDueAt(): Promise<number | null>;
-  /** Depth and the age of the oldest due job, for health and metrics. */
+  /**
+   * Depth and the age of the oldest due job, for health and metrics. Lane followers waiting behind
+   * their head count as due: they are the lane's backlog.
+   */
   queueStats(now: number): Promise<{ depth: number; due: number; oldestDueAt: number | null }>;
 }
 

@@ -95,11 +95,14 @@ async function deliver(deps: WorkerDeps, endpoint: Endpoint, options: ResolvedDe
         );
   const status: MessageStatus = succeeded ? MESSAGE_STATUS.success : MESSAGE_STATUS.fail;
 
+  // The head's attempt gets the newest id, so "the endpoint's latest attempt" is the head's, which
+  // carries the batch's attempt count (followers may have joined on a retry).
+  const attemptIds = deliveries.map(() => newId("attempt", now)).reverse();
   let health: EndpointHealth | null = null;
   for (const [index, { job, message }] of deliveries.entries()) {
     const element = prepared.ok ? prepared.request.elements[index]! : null;
     const attempt: Attempt = {
-      id: newId("attempt", now),
+      id: attemptIds[index]!,
       appId: job.appId,
       msgId: message.id,
       endpointId: endpoint.id,

@@ -51,7 +51,7 @@ for (const factory of STORES) {
       await store.createEndpoint(endpoint);
       const message = makeMessage(app.id);
       await store.createMessage(message);
-      await store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: 1, runAt: T0 }]);
+      await store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: 1, runAt: T0, ordered: false }]);
       assert.equal((await store.queueStats(T0)).depth, 2);
 
       await store.deleteApplication(app.id, T0 + 10);
@@ -190,6 +190,59 @@ for (const factory of STORES) {
       assert.deepEqual((await store.listAllEndpoints(app.id)).map((e) => e.id), [endpoint.id, second.id]);
     });
 
+    test("endpoints: profile, delivery options and failure counters round trip", async () => {
+      const app = makeApp();
+      await store.createApplication(app);
+      const endpoint = makeEndpoint(app.id, {
+        profile: "dastra",
+        options: {
+          method: "PUT",
+          retrySchedule: [5, 300, 3600],
+          retryForever: true,
+          acceptStatus: "200",
+          disablePolicy: { type: "window", allowedFailures: 5, resetAfterSeconds: 600 },
+          body: { template: '{"id": {{ payload.id | json }}, "k": "é✓"}' },
+          signatures: [{ scheme: "hmac-sha256", header: "X-Signature", encoding: "hex" }],
+          batch: { maxSize: 10, maxWaitMs: 500 },
+          ordering: "fifo",
+          filter: { $or: [{ eventType: "a.b" }, { "payload.n": { $gt: 2 } }] },
+          watchFields: ["status"],
+          readyField: null,
+        },
+        consecutiveFailures: 3,
+        windowFailures: 2,
+        lastFailureAt: T0 + 9,
+        firstFailureAt: T0 + 1,
+      });
+      await store.createEndpoint(endpoint);
+      assert.deepEqual(await store.getEndpoint(app.id, endpoint.id), endpoint);
+      assert.deepEqual((await store.listEndpoints(app.id, pageReq(10))).items, [endpoint]);
+      assert.deepEqual(await store.listAllEndpoints(app.id), [endpoint]);
+
+      // An update replaces them all (the API resets the counters when it re-enables an endpoint).
+      const updated = {
+        ...endpoint,
+        profile: "grist" as const,
+        options: {},
+        consecutiveFailures: 0,
+        windowFailures: 0,
+        lastFailureAt: null,
+        firstFailureAt: null,
+        version: 2,
+        updatedAt: T0 + 10,
+      };
+      await store.updateEndpoint(updated);
+      assert.deepEqual(await store.getEndpoint(app.id, endpoint.id), updated);
+      // Defaults of an endpoint stored without any of them.
+      const plain = makeEndpoint(app.id, { createdAt: T0 + 1 });
+      await store.createEndpoint(plain);
+      const stored = await store.getEndpoint(app.id, plain.id);
+      assert.deepEqual(
+        [stored?.profile, stored?.options, stored?.consecutiveFailures, stored?.windowFailures, stored?.lastFailureAt],
+        ["standard", {}, 0, 0, null],
+      );
+    });
+
     test("endpoints: pagination, soft delete frees the uid and drops queued deliveries", async () => {
       const app = makeApp();
       await store.createApplication(app);
@@ -205,8 +258,8 @@ for (const factory of STORES) {
       const message = makeMessage(app.id);
       await store.createMessage(message);
       await store.enqueueDeliveries([
-        { appId: app.id, msgId: message.id, endpointId: ids[0], trigger: 0, runAt: T0 },
-        { appId: app.id, msgId: message.id, endpointId: ids[1], trigger: 0, runAt: T0 },
+        { appId: app.id, msgId: message.id, endpointId: ids[0], trigger: 0, runAt: T0, ordered: false },
+        { appId: app.id, msgId: message.id, endpointId: ids[1], trigger: 0, runAt: T0, ordered: false },
       ]);
       assert.equal((await store.queueStats(T0)).depth, 3); // the fanout and two deliveries
 

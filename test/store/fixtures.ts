@@ -1,7 +1,10 @@
-import { newId } from "../../src/domain/ids.ts";
+import { randomBytes } from "node:crypto";
+
+import type { IdKind } from "../../src/domain/ids.ts";
+import { ID_PREFIXES } from "../../src/domain/ids.ts";
 import type { Application, Attempt, Endpoint, EventType, Message, MessageStatus, Page, PageRequest } from "../../src/domain/types.ts";
 import { MESSAGE_STATUS, TRIGGER } from "../../src/domain/types.ts";
-import type { Store } from "../../src/store/store.ts";
+import type { FanOutTarget, Store } from "../../src/store/store.ts";
 import { makePostgresTestStore } from "../helpers/postgres-store.ts";
 import { makeTestStore } from "../helpers/sqlite-store.ts";
 
@@ -22,10 +25,29 @@ export const STORES: StoreFactory[] = [
 /** A fixed, realistic epoch (2023-11-14) so time-derived ids are deterministic in their time part. */
 export const T0 = 1_700_000_000_000;
 
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+let lastFixtureId = { ms: -1, value: 0n };
+
+/**
+ * An id whose time part is exactly `ms`, made like `newId` (6 bytes of milliseconds, 14 random
+ * bytes, base62). `newId` keeps one process's ids strictly increasing, so after a test has made ids
+ * at a later time, ids it makes "at T0" would carry that later time and break time-range
+ * assertions; fixtures need ids at the time they ask for. Ids made for the same millisecond in a
+ * row still increase, as newId's do.
+ */
+export function fixtureId(kind: IdKind, ms: number): string {
+  let value = (BigInt(ms) << 112n) | BigInt("0x" + randomBytes(14).toString("hex"));
+  if (ms === lastFixtureId.ms && value <= lastFixtureId.value) value = lastFixtureId.value + 1n;
+  lastFixtureId = { ms, value };
+  let text = "";
+  for (let rest = value; rest > 0n; rest /= 62n) text = BASE62[Number(rest % 62n)] + text;
+  return ID_PREFIXES[kind] + text.padStart(27, "0");
+}
+
 export function makeApp(overrides: Partial<Application> = {}): Application {
   const createdAt = overrides.createdAt ?? T0;
   return {
-    id: newId("application", createdAt),
+    id: fixtureId("application", createdAt),
     uid: null,
     name: "Test app",
     throttleRate: null,
@@ -39,7 +61,7 @@ export function makeApp(overrides: Partial<Application> = {}): Application {
 export function makeEndpoint(appId: string, overrides: Partial<Endpoint> = {}): Endpoint {
   const createdAt = overrides.createdAt ?? T0;
   return {
-    id: newId("endpoint", createdAt),
+    id: fixtureId("endpoint", createdAt),
     appId,
     uid: null,
     url: "https://example.com/webhook",
@@ -51,6 +73,11 @@ export function makeEndpoint(appId: string, overrides: Partial<Endpoint> = {}): 
     throttleRate: null,
     disabled: false,
     firstFailureAt: null,
+    consecutiveFailures: 0,
+    windowFailures: 0,
+    lastFailureAt: null,
+    profile: "standard",
+    options: {},
     metadata: {},
     version: 1,
     createdAt,
@@ -76,12 +103,14 @@ export function makeEventType(name: string, overrides: Partial<EventType> = {}):
 export function makeMessage(appId: string, overrides: Partial<Message> = {}): Message {
   const createdAt = overrides.createdAt ?? T0;
   return {
-    id: newId("message", createdAt),
+    id: fixtureId("message", createdAt),
     appId,
     eventId: null,
     eventType: "user.created",
     payload: JSON.stringify({ hello: "world" }),
     channels: null,
+    metadata: {},
+    previous: null,
     createdAt,
     expiresAt: createdAt + 30 * 24 * 3600 * 1000,
     ...overrides,
@@ -95,7 +124,7 @@ export function makeAttempt(
 ): Attempt {
   const createdAt = overrides.createdAt ?? message.createdAt + 1000;
   return {
-    id: newId("attempt", createdAt),
+    id: fixtureId("attempt", createdAt),
     appId: message.appId,
     msgId: message.id,
     endpointId,
@@ -106,11 +135,20 @@ export function makeAttempt(
     responseDurationMs: 12,
     triggerType: TRIGGER.scheduled,
     attemptNumber: 1,
+    batchSize: 1,
     request: { method: "POST", url: "https://example.com/webhook", headers: { "content-type": "application/json" }, body: null },
     createdAt,
     ...overrides,
   };
 }
+
+/** A fan-out target; by default unordered and without delay, so its job comes back claimed. */
+export function target(endpointId: string, overrides: Partial<FanOutTarget> = {}): FanOutTarget {
+  return { endpointId, ordered: false, delayMs: 0, ...overrides };
+}
+
+/** Any positive window: what a worker passes when the endpoint's disable policy is not `window`. */
+export const NO_WINDOW_MS = 1;
 
 export function pageReq(limit: number, iterator: string | null = null, order: PageRequest["order"] = "ascending"): PageRequest {
   return { limit, iterator, order };

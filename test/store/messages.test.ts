@@ -5,7 +5,7 @@ import type { Application, Attempt, Endpoint, Message } from "../../src/domain/t
 import { MESSAGE_STATUS } from "../../src/domain/types.ts";
 import type { Store } from "../../src/store/store.ts";
 import { StoreConflictError } from "../../src/store/store.ts";
-import { makeApp, makeAttempt, makeEndpoint, makeMessage, pageReq, STORES, T0, walkPages } from "./fixtures.ts";
+import { makeApp, makeAttempt, makeEndpoint, makeMessage, NO_WINDOW_MS, pageReq, STORES, T0, target, walkPages } from "./fixtures.ts";
 
 const MINUTE = 60_000;
 
@@ -40,7 +40,7 @@ for (const factory of STORES) {
       const lease = { workerId: "test", now: message.createdAt, leaseMs: 30_000 };
       const [fanout] = await store.claimJobs(1, lease);
       assert.equal(fanout.msgId, message.id);
-      const jobs = await store.fanOut(fanout, targets.map((t) => t.endpoint.id), lease);
+      const jobs = await store.fanOut(fanout, targets.map((t) => target(t.endpoint.id)), lease);
       const attempts: Attempt[] = [];
       for (const [i, job] of jobs.entries()) {
         const target = targets[i];
@@ -56,7 +56,7 @@ for (const factory of STORES) {
           attempt,
           destinationStatus: target.status,
           retryAt: null,
-          endpointHealth: target.status === MESSAGE_STATUS.success ? "success" : "failure",
+          endpointHealth: target.status === MESSAGE_STATUS.success ? "success" : "failure", failureWindowMs: NO_WINDOW_MS,
         });
       }
       return attempts;
@@ -155,6 +155,39 @@ for (const factory of STORES) {
 
       assert.deepEqual(await store.getAttempt(app.id, m1.id, a1[0].id), a1[0]);
       assert.equal(await store.getAttempt(app.id, m2.id, a1[0].id), null);
+    });
+
+    test("message metadata and previous state, and an attempt's batch size, round trip", async () => {
+      const message = makeMessage(app.id, {
+        eventId: "evt-meta",
+        metadata: { source: "grist", "table-id": "Orders" },
+        previous: { id: 7, status: "draft", nested: { tags: ["a", "é"], n: null } },
+      });
+      const plain = makeMessage(app.id, { createdAt: T0 + 1 });
+      const [batched] = await deliverOnce(message, [{ endpoint: endpoints[0], status: 0, code: 200 }]);
+      await store.createMessageForEndpoint(plain, endpoints[1].id);
+
+      assert.deepEqual(await store.getMessage(app.id, message.id), message);
+      assert.deepEqual(await store.getMessage(app.id, "evt-meta"), message);
+      assert.deepEqual(await store.getMessage(app.id, plain.id), plain);
+      assert.deepEqual([plain.metadata, plain.previous], [{}, null]);
+      assert.deepEqual((await store.listMessages(app.id, { page: pageReq(10) })).items, [plain, message]);
+      const [destination] = (await store.listDestinationsByEndpoint(app.id, endpoints[0].id, { page: pageReq(10) })).items;
+      assert.deepEqual(destination.message, message);
+
+      assert.equal(batched.batchSize, 1);
+      const attempt = makeAttempt(plain, endpoints[1].id, { createdAt: T0 + 5, batchSize: 25 });
+      const [job] = await store.claimJobs(1, { workerId: "w", now: T0 + 5, leaseMs: 30_000 });
+      assert.equal(job.msgId, plain.id);
+      await store.completeDelivery(job, {
+        attempt,
+        destinationStatus: MESSAGE_STATUS.success,
+        retryAt: null,
+        endpointHealth: "success",
+        failureWindowMs: NO_WINDOW_MS,
+      });
+      assert.deepEqual(await store.getAttempt(app.id, plain.id, attempt.id), attempt);
+      assert.deepEqual((await store.listAttempts(app.id, { page: pageReq(10) })).items, [attempt, batched]);
     });
 
     test("expunging message content and attempt content", async () => {

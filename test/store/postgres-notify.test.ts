@@ -12,7 +12,7 @@ import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { makePostgresTestStore } from "../helpers/postgres-store.ts";
 import { TEST_MAIN_SECRET } from "../helpers/sqlite-store.ts";
-import { makeApp, makeAttempt, makeEndpoint, makeMessage, T0 } from "./fixtures.ts";
+import { makeApp, makeAttempt, makeEndpoint, makeMessage, NO_WINDOW_MS, T0 } from "./fixtures.ts";
 
 const LISTENER_APP_NAME = "herald-test-listener";
 
@@ -80,7 +80,7 @@ describe("postgres store: work notifications", () => {
     await expectWake("createMessage", () => store.createMessage(message));
     await expectWake("createMessageForEndpoint", () => store.createMessageForEndpoint(makeMessage(app.id, { createdAt: T0 + 1 }), endpoint.id));
     await expectWake("enqueueDeliveries", () =>
-      store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: T0 }]),
+      store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: T0, ordered: false }]),
     );
     await expectWake("createBackgroundTask", () =>
       store.createBackgroundTask(
@@ -97,7 +97,7 @@ describe("postgres store: work notifications", () => {
         attempt: makeAttempt(message, endpoint.id, { status: MESSAGE_STATUS.fail }),
         destinationStatus: MESSAGE_STATUS.pending,
         retryAt: T0 + 60_000,
-        endpointHealth: "failure",
+        endpointHealth: "failure", failureWindowMs: NO_WINDOW_MS,
       }),
     );
   });

@@ -5,7 +5,7 @@ import { TRIGGER } from "../../src/domain/types.ts";
 import type { Store } from "../../src/store/store.ts";
 import { makePostgresTestStore } from "../helpers/postgres-store.ts";
 import { makeTestStore } from "../helpers/sqlite-store.ts";
-import { makeApp, makeEndpoint, makeMessage, pageReq, T0 } from "./fixtures.ts";
+import { makeApp, makeEndpoint, makeMessage, pageReq, T0, target } from "./fixtures.ts";
 
 /**
  * Where the PostgreSQL store writes a whole batch in one statement and SQLite loops row by row,
@@ -16,29 +16,34 @@ describe("postgres store: batched writes match SQLite's row-by-row writes", () =
   async function scenario(store: Store) {
     const app = makeApp({ id: "app_parity" });
     await store.createApplication(app);
-    const [e1, e2] = ["ep_parity_1", "ep_parity_2"].map((id) => makeEndpoint(app.id, { id }));
-    for (const endpoint of [e1, e2]) await store.createEndpoint(endpoint);
+    const [e1, e2, e3] = ["ep_parity_1", "ep_parity_2", "ep_parity_3"].map((id) => makeEndpoint(app.id, { id }));
+    for (const endpoint of [e1, e2, e3]) await store.createEndpoint(endpoint);
     const message = makeMessage(app.id, { id: "msg_parity" });
     await store.createMessage(message);
 
     const lease = { workerId: "w", now: T0, leaseMs: 30_000 };
     const [fanout] = await store.claimJobs(1, lease);
-    const fanned = await store.fanOut(fanout, [e1.id, e2.id, e1.id], lease);
+    // e1 twice; e3 once delayed, then ordered: its destination takes the last target's due time.
+    const fanned = await store.fanOut(
+      fanout,
+      [target(e1.id), target(e2.id), target(e3.id, { delayMs: 70 }), target(e1.id), target(e3.id, { ordered: true })],
+      lease,
+    );
     // The same destination twice in one batch, with different times: the last one wins.
     await store.enqueueDeliveries([
-      { appId: app.id, msgId: message.id, endpointId: e2.id, trigger: TRIGGER.manual, runAt: T0 + 100 },
-      { appId: app.id, msgId: message.id, endpointId: e2.id, trigger: TRIGGER.manual, runAt: T0 + 50 },
+      { appId: app.id, msgId: message.id, endpointId: e2.id, trigger: TRIGGER.manual, runAt: T0 + 100, ordered: false },
+      { appId: app.id, msgId: message.id, endpointId: e2.id, trigger: TRIGGER.manual, runAt: T0 + 50, ordered: false },
     ]);
     const queued = await store.claimJobs(10, { ...lease, now: T0 + 100 });
     return {
       fanned: fanned.map((job) => [job.kind, job.endpointId, job.runAt]),
-      queued: queued.map((job) => [job.kind, job.endpointId, job.trigger, job.attempt]),
+      queued: queued.map((job) => [job.kind, job.endpointId, job.lane, job.trigger, job.attempt]),
       destinations: (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items,
       stats: await store.queueStats(T0 + 100),
     };
   }
 
-  test("duplicate endpoint ids in fanOut and duplicate deliveries in enqueueDeliveries", async () => {
+  test("duplicate endpoint ids in fanOut (claimed, delayed, ordered) and duplicate deliveries in enqueueDeliveries", async () => {
     const results = [];
     for (const make of [makeTestStore, makePostgresTestStore]) {
       const { store, cleanup } = await make();
@@ -50,8 +55,9 @@ describe("postgres store: batched writes match SQLite's row-by-row writes", () =
     }
     const [sqlite, postgres] = results;
     assert.equal(sqlite.fanned.length, 3);
-    assert.equal(sqlite.destinations.length, 2);
-    assert.equal(sqlite.destinations[1].nextAttemptAt, T0 + 50);
+    assert.equal(sqlite.destinations.length, 3);
+    assert.deepEqual(sqlite.destinations.map((d) => d.nextAttemptAt), [T0, T0 + 50, T0]);
+    assert.equal(sqlite.queued.length, 4); // e3 delayed, e3's lane head, e2 twice
     assert.deepEqual(postgres, sqlite);
   });
 });

@@ -8,10 +8,10 @@ import { newId } from "../../src/domain/ids.ts";
 import type { Application, Endpoint } from "../../src/domain/types.ts";
 import { TRIGGER } from "../../src/domain/types.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import type { Job, Lease, Store } from "../../src/store/store.ts";
+import type { DeliveryRequest, Job, Lease, Store } from "../../src/store/store.ts";
 import { makePostgresTestStore } from "../helpers/postgres-store.ts";
 import { TEST_MAIN_SECRET } from "../helpers/sqlite-store.ts";
-import { makeApp, makeEndpoint, makeMessage, T0 } from "./fixtures.ts";
+import { fixtureId, makeApp, makeEndpoint, makeMessage, T0, target } from "./fixtures.ts";
 
 const LEASE_MS = 30_000;
 const lease = (workerId: string, now = T0): Lease => ({ workerId, now, leaseMs: LEASE_MS });
@@ -93,6 +93,69 @@ describe("postgres store: queue with several workers", () => {
     assert.deepEqual(await store.queueStats(T0 + 1000), { depth: 500, due: 0, oldestDueAt: null });
   });
 
+  test("two workers claiming lanes at once never have two jobs of one lane in flight, and keep lane order", async () => {
+    const LANES = 12;
+    const PER_LANE = 10;
+    const deliveries: DeliveryRequest[] = [];
+    for (let i = 0; i < LANES * PER_LANE; i++) {
+      const msgId = fixtureId("message", T0 + i);
+      deliveries.push({ appId: app.id, msgId, endpointId: `ep_lane_${i % LANES}`, trigger: TRIGGER.scheduled, runAt: T0, ordered: true });
+    }
+    const unordered = Array.from({ length: 60 }, (_, i) => ({
+      appId: app.id,
+      msgId: fixtureId("message", T0 + i),
+      endpointId: endpoint.id,
+      trigger: TRIGGER.scheduled,
+      runAt: T0,
+      ordered: false,
+    }));
+    // Queued in a shuffled order: the lanes follow message ids, not queueing order.
+    const shuffled = [...deliveries].sort(() => Math.random() - 0.5);
+    for (let i = 0; i < shuffled.length; i += 40) await store.enqueueDeliveries(shuffled.slice(i, i + 40));
+    await store.enqueueDeliveries(unordered);
+    const [workerA, workerB] = [await openWorker(), await openWorker()];
+
+    const inFlight = new Map<string, Job>();
+    const order = new Map<string, string[]>();
+    let done = 0;
+    const violations: string[] = [];
+    const loop = async (worker: Store, name: string) => {
+      let idle = 0;
+      while (done < deliveries.length + unordered.length && idle < 200) {
+        const jobs = await worker.claimJobs(5, lease(`worker-${name}`, T0 + 1000));
+        if (jobs.length === 0) {
+          idle++;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          continue;
+        }
+        idle = 0;
+        for (const job of jobs) {
+          if (job.lane === null) continue;
+          const holder = inFlight.get(job.lane);
+          if (holder) violations.push(`${job.lane}: ${job.msgId} claimed by ${name} while ${holder.msgId} is in flight`);
+          inFlight.set(job.lane, job);
+          order.set(job.lane, [...(order.get(job.lane) ?? []), job.msgId ?? ""]);
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+        for (const job of jobs) {
+          // Out of the in-flight set just before the row goes: from then on the next may be claimed.
+          if (job.lane !== null) inFlight.delete(job.lane);
+          await worker.dropJob(job);
+          done++;
+        }
+      }
+    };
+    await Promise.all([0, 1, 2].flatMap(() => [loop(workerA, "a"), loop(workerB, "b")]));
+
+    assert.deepEqual(violations, []);
+    assert.equal(done, deliveries.length + unordered.length, "every job was claimed exactly once");
+    assert.equal((await store.queueStats(T0)).depth, 0);
+    for (let lane = 0; lane < LANES; lane++) {
+      const expected = deliveries.filter((d) => d.endpointId === `ep_lane_${lane}`).map((d) => d.msgId);
+      assert.deepEqual(order.get(`ep_lane_${lane}`), expected, `lane ${lane} in message order`);
+    }
+  });
+
   test("fanOut takes the same few round trips for 3 endpoints as for 10,000", async () => {
     const fanOutTo = async (count: number, createdAt: number) => {
       const message = makeMessage(app.id, { createdAt });
@@ -100,7 +163,7 @@ describe("postgres store: queue with several workers", () => {
       const [fanout] = await store.claimJobs(1, lease("w", createdAt));
       assert.equal(fanout.msgId, message.id);
       const endpointIds = Array.from({ length: count }, (_, i) => newId("endpoint", createdAt + i));
-      const { result: jobs, roundTrips } = await countRoundTrips(() => store.fanOut(fanout, endpointIds, lease("w", createdAt)));
+      const { result: jobs, roundTrips } = await countRoundTrips(() => store.fanOut(fanout, endpointIds.map((id) => target(id)), lease("w", createdAt)));
       assert.equal(jobs.length, count);
       assert.deepEqual(jobs.map((job) => job.endpointId), endpointIds, "jobs come back in endpoint order");
       return roundTrips;
@@ -119,7 +182,7 @@ describe("postgres store: queue with several workers", () => {
     assert.equal(claim.result.length, 50);
     assert.equal(claim.roundTrips, 1);
 
-    const deliveries = messages.map((m) => ({ appId: app.id, msgId: m.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: T0 }));
+    const deliveries = messages.map((m) => ({ appId: app.id, msgId: m.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: T0, ordered: false }));
     const enqueue = await countRoundTrips(() => store.enqueueDeliveries(deliveries));
     assert.equal(enqueue.roundTrips, 5); // BEGIN, destinations, jobs, notify, COMMIT
 

@@ -5,7 +5,7 @@ import { newId } from "../../src/domain/ids.ts";
 import type { Application, BackgroundTask, Endpoint } from "../../src/domain/types.ts";
 import { MESSAGE_STATUS, TRIGGER } from "../../src/domain/types.ts";
 import type { Job, Lease, Store } from "../../src/store/store.ts";
-import { makeApp, makeAttempt, makeEndpoint, makeMessage, pageReq, STORES, T0, walkPages } from "./fixtures.ts";
+import { makeApp, makeAttempt, makeEndpoint, makeMessage, NO_WINDOW_MS, pageReq, STORES, T0, target, walkPages } from "./fixtures.ts";
 
 const LEASE_MS = 30_000;
 const lease = (now: number, workerId = "worker-a"): Lease => ({ workerId, now, leaseMs: LEASE_MS });
@@ -44,13 +44,14 @@ for (const factory of STORES) {
       assert.ok(fanout.leaseToken.length > 0);
       assert.deepEqual(await store.claimJobs(10, lease(T0)), [], "a claimed job is not claimable during its lease");
 
-      const [job] = await store.fanOut(fanout, [endpoint.id], lease(T0 + 5));
+      const [job] = await store.fanOut(fanout, [target(endpoint.id)], lease(T0 + 5));
       assert.deepEqual({ ...job, id: 0, leaseToken: "" }, {
         id: 0,
         kind: "deliver",
         appId: app.id,
         msgId: message.id,
         endpointId: endpoint.id,
+        lane: null,
         taskId: null,
         attempt: 1,
         trigger: TRIGGER.scheduled,
@@ -66,8 +67,8 @@ for (const factory of STORES) {
       // Attempt 1 fails: retry in a minute.
       const retryAt = T0 + 60_000;
       const failed = makeAttempt(message, endpoint.id, { createdAt: T0 + 20, status: MESSAGE_STATUS.fail, responseStatusCode: 500 });
-      const first = await store.completeDelivery(job, { attempt: failed, destinationStatus: MESSAGE_STATUS.pending, retryAt, endpointHealth: "failure" });
-      assert.deepEqual(first, { firstFailureAt: T0 + 20 });
+      const first = await store.completeDelivery(job, { attempt: failed, destinationStatus: MESSAGE_STATUS.pending, retryAt, endpointHealth: "failure", failureWindowMs: NO_WINDOW_MS });
+      assert.deepEqual(first, { firstFailureAt: T0 + 20, consecutiveFailures: 1, windowFailures: 1 });
       assert.equal((await store.getEndpoint(app.id, endpoint.id))?.firstFailureAt, T0 + 20);
       const [afterFailure] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
       assert.deepEqual([afterFailure.status, afterFailure.attemptCount, afterFailure.nextAttemptAt], [MESSAGE_STATUS.pending, 1, retryAt]);
@@ -85,15 +86,15 @@ for (const factory of STORES) {
         attempt: failedAgain,
         destinationStatus: MESSAGE_STATUS.pending,
         retryAt: retryAt + 60_000,
-        endpointHealth: "failure",
+        endpointHealth: "failure", failureWindowMs: NO_WINDOW_MS,
       });
-      assert.deepEqual(second, { firstFailureAt: T0 + 20 });
+      assert.deepEqual(second, { firstFailureAt: T0 + 20, consecutiveFailures: 2, windowFailures: 1 });
 
       const [third] = await store.claimJobs(10, lease(retryAt + 60_000));
       assert.equal(third.attempt, 3);
       const success = makeAttempt(message, endpoint.id, { createdAt: retryAt + 60_001, attemptNumber: 3 });
-      const done = await store.completeDelivery(third, { attempt: success, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success" });
-      assert.deepEqual(done, { firstFailureAt: null });
+      const done = await store.completeDelivery(third, { attempt: success, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success", failureWindowMs: NO_WINDOW_MS });
+      assert.deepEqual(done, { firstFailureAt: null, consecutiveFailures: 0, windowFailures: 1 });
       assert.equal(await store.nextJobDueAt(), null);
       assert.deepEqual(await store.queueStats(T0 * 2), { depth: 0, due: 0, oldestDueAt: null });
       assert.deepEqual(await store.claimJobs(10, lease(T0 * 2)), []);
@@ -122,7 +123,7 @@ for (const factory of STORES) {
 
       // The stale worker's attempt is recorded, but the job and destination stay with worker-b.
       const staleAttempt = makeAttempt(message, endpoint.id, { createdAt: T0 + LEASE_MS + 2 });
-      await store.completeDelivery(mine, { attempt: staleAttempt, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success" });
+      await store.completeDelivery(mine, { attempt: staleAttempt, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success", failureWindowMs: NO_WINDOW_MS });
       assert.ok(await store.getAttempt(app.id, message.id, staleAttempt.id));
       assert.equal((await store.queueStats(T0)).depth, 1);
       const [destination] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
@@ -135,12 +136,12 @@ for (const factory of STORES) {
       const [fanB] = await store.claimJobs(1, lease(T0 + 1 + LEASE_MS, "worker-b"));
       assert.equal(fanA.kind, "fanout");
       assert.equal(fanB.id, fanA.id);
-      assert.deepEqual(await store.fanOut(fanA, [endpoint.id], lease(T0 + 2 + LEASE_MS)), []);
-      assert.equal((await store.fanOut(fanB, [endpoint.id], lease(T0 + 2 + LEASE_MS))).length, 1);
+      assert.deepEqual(await store.fanOut(fanA, [target(endpoint.id)], lease(T0 + 2 + LEASE_MS)), []);
+      assert.equal((await store.fanOut(fanB, [target(endpoint.id)], lease(T0 + 2 + LEASE_MS))).length, 1);
 
       // worker-b finishes the first job normally.
       const real = makeAttempt(message, endpoint.id, { createdAt: T0 + LEASE_MS + 3 });
-      await store.completeDelivery(theirs, { attempt: real, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success" });
+      await store.completeDelivery(theirs, { attempt: real, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success", failureWindowMs: NO_WINDOW_MS });
       const [finished] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
       assert.equal(finished.status, MESSAGE_STATUS.success);
     });
@@ -185,15 +186,15 @@ for (const factory of STORES) {
       const message = makeMessage(app.id);
       await store.createMessage(message);
       const [fanout] = await store.claimJobs(1, lease(T0));
-      const [job] = await store.fanOut(fanout, [endpoint.id], lease(T0));
+      const [job] = await store.fanOut(fanout, [target(endpoint.id)], lease(T0));
       await store.completeDelivery(job, {
         attempt: makeAttempt(message, endpoint.id, { createdAt: T0 + 1, status: MESSAGE_STATUS.fail }),
         destinationStatus: MESSAGE_STATUS.fail,
         retryAt: null,
-        endpointHealth: "failure",
+        endpointHealth: "failure", failureWindowMs: NO_WINDOW_MS,
       });
 
-      await store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: T0 + 100 }]);
+      await store.enqueueDeliveries([{ appId: app.id, msgId: message.id, endpointId: endpoint.id, trigger: TRIGGER.manual, runAt: T0 + 100, ordered: false }]);
       const [destination] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
       assert.deepEqual([destination.status, destination.attemptCount, destination.nextAttemptAt], [MESSAGE_STATUS.pending, 1, T0 + 100]);
       const [manual] = await store.claimJobs(10, lease(T0 + 100));
@@ -204,9 +205,9 @@ for (const factory of STORES) {
         attempt: makeAttempt(message, endpoint.id, { createdAt: T0 + 101, triggerType: TRIGGER.manual }),
         destinationStatus: MESSAGE_STATUS.success,
         retryAt: null,
-        endpointHealth: null,
+        endpointHealth: null, failureWindowMs: NO_WINDOW_MS,
       });
-      assert.deepEqual(result, { firstFailureAt: T0 + 1 });
+      assert.deepEqual(result, { firstFailureAt: T0 + 1, consecutiveFailures: 1, windowFailures: 1 });
       const [after] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
       assert.deepEqual([after.status, after.attemptCount], [MESSAGE_STATUS.success, 1]);
     });
@@ -217,7 +218,7 @@ for (const factory of STORES) {
       await store.createMessage(message);
       const [fanout] = await store.claimJobs(1, lease(T0));
       const started = performance.now();
-      const jobs = await store.fanOut(fanout, endpointIds, lease(T0));
+      const jobs = await store.fanOut(fanout, endpointIds.map((id) => target(id)), lease(T0));
       const elapsed = performance.now() - started;
       assert.equal(jobs.length, 10_000);
       assert.equal(new Set(jobs.map((j) => j.id)).size, 10_000);

@@ -3,8 +3,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 
 import type { Application, Endpoint } from "../../src/domain/types.ts";
 import type { Store } from "../../src/store/store.ts";
-import { makeApp, makeAttempt, makeEndpoint, makeMessage, T0 } from "./fixtures.ts";
-import { STORES } from "./fixtures.ts";
+import { makeApp, makeAttempt, makeEndpoint, makeMessage, NO_WINDOW_MS, STORES, T0, target } from "./fixtures.ts";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -45,12 +44,12 @@ for (const factory of STORES) {
       for (const message of [old, recent]) {
         await store.createMessage(message);
         const [fanout] = await store.claimJobs(1, { workerId: "w", now: message.createdAt, leaseMs: 1000 });
-        const [delivery] = await store.fanOut(fanout, [endpoint.id], { workerId: "w", now: message.createdAt, leaseMs: 1000 });
+        const [delivery] = await store.fanOut(fanout, [target(endpoint.id)], { workerId: "w", now: message.createdAt, leaseMs: 1000 });
         await store.completeDelivery(delivery, {
           attempt: makeAttempt(message, endpoint.id),
           destinationStatus: 0,
           retryAt: null,
-          endpointHealth: "success",
+          endpointHealth: "success", failureWindowMs: NO_WINDOW_MS,
         });
       }
 

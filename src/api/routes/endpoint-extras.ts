@@ -10,6 +10,7 @@ import type { BackgroundTask } from "../../domain/types.ts";
 import { endpointEventData } from "../../operational/operational-events.ts";
 import { resolveDeliveryOptions } from "../../profiles/profiles.ts";
 import type { Api, ApiContext } from "../context.ts";
+import { deliveryFromInput } from "../delivery-options-input.ts";
 import { checkHeaders, checkSecret, mergeHeaders } from "../endpoint-input.ts";
 import { FieldError, HttpError } from "../errors.ts";
 import { DateTime, EndpointParams, EventTypeName, Nullable, SecretKey } from "../schemas/common.ts";
@@ -123,6 +124,8 @@ export async function endpointExtraRoutes(app: Api, context: ApiContext): Promis
         for (const name of body.deleteHeaders ?? []) input[name] = null;
         checkHeaders(input);
         const headers = method === "put" ? (input as Record<string, string>) : mergeHeaders(endpoint.headers, input);
+        // The endpoint's options may depend on its headers (trackdechets needs its Authorization).
+        deliveryFromInput({}, endpoint, headers, context.config);
         const updated = { ...endpoint, headers, version: endpoint.version + 1, updatedAt: clock.now() };
         await store.updateEndpoint(updated);
         await operationalEvents.emit("endpoint.updated", endpointEventData(application, updated));

@@ -90,9 +90,24 @@ export const DeliveryOptionFields = {
   ...mapOptions<OptionalNullableOptions>((schema) => Type.Optional(Nullable(schema))),
 };
 
+/**
+ * A copy of a schema without value limits. Output schemas must not refuse what the server itself
+ * configured (HERALD_RETRY_SCHEDULE may hold delays longer than an endpoint may set), and the
+ * serializer checks values against each branch of a union to pick one.
+ */
+function withoutLimits(schema: TSchema): TSchema {
+  const LIMITS = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "minLength", "maxLength", "pattern"]);
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (typeof value !== "object" || value === null) return value;
+    return Object.fromEntries(Object.entries(value).filter(([key]) => !LIMITS.has(key)).map(([key, inner]) => [key, strip(inner)]));
+  };
+  return strip(schema) as TSchema;
+}
+
 /** Output: the profile, the endpoint's own values (null when the profile's apply), and the result. */
 export const DeliveryOptionOutFields = {
   profile: ProfileSchema,
-  ...mapOptions<NullableOptions>(Nullable),
-  effectiveOptions: Type.Object(mapOptions<NullableOptions>(Nullable)),
+  ...mapOptions<NullableOptions>((schema) => Nullable(withoutLimits(schema))),
+  effectiveOptions: Type.Object(mapOptions<NullableOptions>((schema) => Nullable(withoutLimits(schema)))),
 };

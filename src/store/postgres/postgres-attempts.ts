@@ -121,7 +121,7 @@ export function makeAttemptStore({ pool }: PostgresContext): AttemptStore {
         else if (status === MESSAGE_STATUS.pending) stats.pending = n;
         else if (status === MESSAGE_STATUS.sending) stats.sending = n;
         else if (status === MESSAGE_STATUS.fail) stats.fail = n;
-        // Herald has no "canceled" status (MessageStatus has none); it stays 0.
+        else if (status === MESSAGE_STATUS.canceled) stats.canceled = n;
       }
       return stats;
     },

@@ -1,9 +1,13 @@
+import { idLowerBoundAt } from "../../domain/ids.ts";
+import { MESSAGE_STATUS } from "../../domain/types.ts";
+import type { DbAttempt } from "../shared-rows.ts";
+import { rowToAttempt } from "../shared-rows.ts";
 import type { EndpointStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement, transaction, withConflict } from "./postgres-database.ts";
 import { fetchPage, mapPage } from "./postgres-pagination.ts";
 import type { DbEndpoint } from "./postgres-rows.ts";
-import { columnList, ENDPOINT_COLUMNS, endpointToRow, rowToEndpoint } from "./postgres-rows.ts";
+import { ATTEMPT_COLUMNS, columnList, ENDPOINT_COLUMNS, endpointToRow, rowToEndpoint } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
 const UID_TAKEN = "An endpoint with this uid already exists in the application";
@@ -12,8 +16,9 @@ const st = {
   insert: statement(
     "insert_endpoint",
     `INSERT INTO endpoints (id, app_id, uid, url, description, event_types, channels, keys_sealed, headers_sealed,
-       throttle_rate, disabled, first_failure_at, metadata, version, created_at, updated_at, deleted_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL)`,
+       throttle_rate, disabled, first_failure_at, metadata, version, created_at, updated_at,
+       consecutive_failures, window_failures, last_failure_at, profile, options, deleted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, NULL)`,
   ),
   // By id or uid in one round trip; an id match wins over a uid match.
   byIdOrUid: statement<DbEndpoint>(
@@ -31,7 +36,8 @@ const st = {
     "update_endpoint",
     `UPDATE endpoints SET uid = $3, url = $4, description = $5, event_types = $6, channels = $7, keys_sealed = $8,
        headers_sealed = $9, throttle_rate = $10, disabled = $11, first_failure_at = $12, metadata = $13,
-       version = $14, updated_at = $15
+       version = $14, updated_at = $15, consecutive_failures = $16, window_failures = $17, last_failure_at = $18,
+       profile = $19, options = $20
      WHERE app_id = $1 AND id = $2 AND deleted_at IS NULL`,
   ),
   // Queued deliveries go first, and only if the endpoint is live in this application: a delivery
@@ -54,6 +60,46 @@ const st = {
     `UPDATE endpoints SET disabled = true, updated_at = $3
      WHERE app_id = $1 AND id = $2 AND deleted_at IS NULL AND NOT disabled`,
   ),
+  // One statement, so one transaction: the queued deliveries of messages older than $3 go, and
+  // the destinations they were pending (or sending) for become canceled. Queue rows are locked
+  // before destination rows, as everywhere (see postgres-queue.ts). A worker still sending one
+  // finds its job gone on completion and leaves the destination alone.
+  cancel: statement<{ n: number }>(
+    "cancel_endpoint_messages",
+    `WITH canceled AS (
+       DELETE FROM queue WHERE endpoint_id = $2 AND app_id = $1 AND kind = 'deliver' AND msg_id < $3
+       RETURNING msg_id
+     ),
+     destinations AS (
+       UPDATE message_destinations SET status = ${MESSAGE_STATUS.canceled}, next_attempt_at = NULL, updated_at = $4
+       WHERE endpoint_id = $2 AND status IN (${MESSAGE_STATUS.pending}, ${MESSAGE_STATUS.sending})
+         AND msg_id IN (SELECT msg_id FROM canceled)
+     )
+     SELECT COUNT(*) AS n FROM canceled`,
+  ),
+  queued: statement<{ waiting: number; sending: boolean; retrying: boolean }>(
+    "endpoint_queued_deliveries",
+    `SELECT COUNT(*) AS waiting,
+            COALESCE(bool_or(lease_token IS NOT NULL AND run_at > $3), false) AS sending,
+            COALESCE(bool_or(attempt > 1), false) AS retrying
+     FROM queue WHERE endpoint_id = $2 AND app_id = $1 AND kind = 'deliver'`,
+  ),
+  // The newest attempt, newest success and newest failure, each one index seek (attempts_endpoint,
+  // attempts_endpoint_status). The application is checked once, against the endpoint.
+  lastAttempts: statement<DbAttempt & { which: "any" | "success" | "fail" }>(
+    "endpoint_last_attempts",
+    `(SELECT 'any' AS which, ${columnList(ATTEMPT_COLUMNS)} FROM attempts
+      WHERE endpoint_id = $2 AND EXISTS (SELECT 1 FROM endpoints WHERE id = $2 AND app_id = $1)
+      ORDER BY id DESC LIMIT 1)
+     UNION ALL
+     (SELECT 'success', ${columnList(ATTEMPT_COLUMNS)} FROM attempts
+      WHERE endpoint_id = $2 AND status = ${MESSAGE_STATUS.success} AND EXISTS (SELECT 1 FROM endpoints WHERE id = $2 AND app_id = $1)
+      ORDER BY id DESC LIMIT 1)
+     UNION ALL
+     (SELECT 'fail', ${columnList(ATTEMPT_COLUMNS)} FROM attempts
+      WHERE endpoint_id = $2 AND status = ${MESSAGE_STATUS.fail} AND EXISTS (SELECT 1 FROM endpoints WHERE id = $2 AND app_id = $1)
+      ORDER BY id DESC LIMIT 1)`,
+  ),
 };
 
 function endpointValues(row: DbEndpoint): unknown[] {
@@ -74,6 +120,11 @@ function endpointValues(row: DbEndpoint): unknown[] {
     row.version,
     row.created_at,
     row.updated_at,
+    row.consecutive_failures,
+    row.window_failures,
+    row.last_failure_at,
+    row.profile,
+    row.options,
   ];
 }
 
@@ -123,6 +174,11 @@ export function makeEndpointStore({ pool, secretBox }: PostgresContext): Endpoin
           row.metadata,
           row.version,
           row.updated_at,
+          row.consecutive_failures,
+          row.window_failures,
+          row.last_failure_at,
+          row.profile,
+          row.options,
         ]),
       );
     },
@@ -134,6 +190,26 @@ export function makeEndpointStore({ pool, secretBox }: PostgresContext): Endpoin
     },
     async disableEndpoint(appId, endpointId, at) {
       return (await execute(pool, st.disable, [appId, endpointId, at])) === 1;
+    },
+    async cancelEndpointMessages(appId, endpointId, createdBefore, at) {
+      const row = await queryOne(pool, st.cancel, [appId, endpointId, idLowerBoundAt("message", createdBefore), at]);
+      return row?.n ?? 0;
+    },
+    async getEndpointDeliveryStatus(appId, endpointId, now) {
+      const queued = await queryOne(pool, st.queued, [appId, endpointId, now]);
+      const last = await queryRows(pool, st.lastAttempts, [appId, endpointId]);
+      const find = (which: "any" | "success" | "fail") => {
+        const row = last.find((r) => r.which === which);
+        return row ? rowToAttempt(row) : null;
+      };
+      return {
+        numWaiting: queued?.waiting ?? 0,
+        sending: queued?.sending ?? false,
+        retrying: queued?.retrying ?? false,
+        lastAttempt: find("any"),
+        lastSuccess: find("success"),
+        lastFailure: find("fail"),
+      };
     },
   };
 }

@@ -17,8 +17,8 @@ const EVENT_ID_TAKEN = "A message with this eventId already exists in the applic
 const st = {
   insert: statement(
     "insert_message",
-    `INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   ),
   // By id or eventId in one round trip; an id match wins over an eventId match.
   byIdOrEventId: statement<DbMessage>(
@@ -36,7 +36,18 @@ const st = {
 
 async function insertMessage(tx: pg.PoolClient, message: Message): Promise<void> {
   const row = messageToRow(message);
-  await execute(tx, st.insert, [row.id, row.app_id, row.event_id, row.event_type, row.payload, row.channels, row.created_at, row.expires_at]);
+  await execute(tx, st.insert, [
+    row.id,
+    row.app_id,
+    row.event_id,
+    row.event_type,
+    row.payload,
+    row.channels,
+    row.metadata,
+    row.previous,
+    row.created_at,
+    row.expires_at,
+  ]);
 }
 
 export function makeMessageStore({ pool }: PostgresContext): MessageStore {

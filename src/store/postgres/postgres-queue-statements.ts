@@ -94,22 +94,22 @@ export function leaseTokenSql(workerIdParam: string): string {
 /**
  * The heads of the queue's lanes that may run, as CTEs for a `WITH RECURSIVE` list: `lane_heads`
  * holds, for every lane, the job with the lowest (msg_id, id), unless an older message of its
- * application still waits for fan-out (its deliveries, once queued, would go before). Lanes are
- * listed by a loose index scan of queue_lane, one seek per lane, so the cost grows with the number
- * of lanes and not with how many jobs wait in them. Due or not: callers filter on run_at.
+ * application still waits for fan-out (its deliveries, once queued, would go before). queue_lane is
+ * ordered (lane, msg_id, id), so the first entry past a lane is the next lane's head: one seek per
+ * lane, whatever the number of jobs waiting in the lanes (a loose index scan). Due or not: callers
+ * filter on run_at.
  */
 export const LANE_HEADS_SQL = `
-  lanes(lane) AS (
-    SELECT (SELECT lane FROM queue WHERE lane IS NOT NULL ORDER BY lane LIMIT 1)
+  heads(id, lane) AS (
+    (SELECT id, lane FROM queue WHERE lane IS NOT NULL ORDER BY lane, msg_id, id LIMIT 1)
     UNION ALL
-    SELECT (SELECT q.lane FROM queue q WHERE q.lane IS NOT NULL AND q.lane > lanes.lane ORDER BY q.lane LIMIT 1)
-    FROM lanes WHERE lanes.lane IS NOT NULL
+    SELECT n.id, n.lane FROM heads
+    CROSS JOIN LATERAL (
+      SELECT q.id, q.lane FROM queue q
+      WHERE q.lane IS NOT NULL AND q.lane > heads.lane ORDER BY q.lane, q.msg_id, q.id LIMIT 1
+    ) AS n
   ),
   lane_heads AS (
-    SELECT h.id, h.run_at FROM lanes
-    CROSS JOIN LATERAL (
-      SELECT q.id, q.app_id, q.msg_id, q.run_at FROM queue q
-      WHERE q.lane IS NOT NULL AND q.lane = lanes.lane ORDER BY q.msg_id, q.id LIMIT 1
-    ) AS h
-    WHERE NOT EXISTS (SELECT 1 FROM queue f WHERE f.kind = 'fanout' AND f.app_id = h.app_id AND f.msg_id < h.msg_id)
+    SELECT q.id, q.run_at FROM heads JOIN queue q ON q.id = heads.id
+    WHERE NOT EXISTS (SELECT 1 FROM queue f WHERE f.kind = 'fanout' AND f.app_id = q.app_id AND f.msg_id < q.msg_id)
   )`;

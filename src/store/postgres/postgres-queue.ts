@@ -1,10 +1,10 @@
 import { MESSAGE_STATUS, TRIGGER } from "../../domain/types.ts";
-import type { DbJob } from "../shared-rows.ts";
-import { attemptToRow, rowToJob } from "../shared-rows.ts";
-import type { DeliveryOutcome, DeliveryRequest, Job, Lease, QueueStore } from "../store.ts";
+import type { DbEndpointHealth, DbJob } from "../shared-rows.ts";
+import { attemptToRow, rowToEndpointHealth, rowToJob } from "../shared-rows.ts";
+import type { DeliveryOutcome, DeliveryRequest, FanOutTarget, Job, Lease, QueueStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement, transaction } from "./postgres-database.ts";
-import { leaseTokenSql, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
+import { LANE_HEADS_SQL, leaseTokenSql, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
 import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
 
 /**
@@ -15,54 +15,111 @@ import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
  * Lock order. A transaction that locks a queue row and an endpoint row always locks the queue row
  * first (completeDelivery: job, destination, endpoint; deleteEndpoint: queued deliveries, then the
  * endpoint), so two of them can never wait for each other in a cycle (deadlock, 40P01).
+ *
+ * Lanes across processes. Only a lane's head is claimable, and a claimed head stays in the table
+ * (leased, so not due) until its delivery completes: while it exists, no other job of its lane is a
+ * head, whatever another worker's snapshot. Two workers that both see the same due head race for
+ * its row lock, and SKIP LOCKED (or, if the winner has committed, the re-check of run_at on the
+ * updated row) leaves it to one of them.
  */
 
 const CLAIM_COLUMNS = columnList(JOB_COLUMNS, "queue");
 
 const st = {
   // One statement: pick the due rows nobody else holds, lease them, return them oldest first (by
-  // their run_at before the claim, which RETURNING alone would no longer show).
+  // their run_at before the claim, which RETURNING alone would no longer show). Unlaned jobs come
+  // from queue_run_at_unlaned (blocked lane followers are not in it), lane jobs one head per lane;
+  // both sets are locked as they are read, so a row another claimer holds is passed over.
   claim: statement<DbJob>(
     "claim_jobs",
-    `WITH claimed AS (
+    `WITH RECURSIVE ${LANE_HEADS_SQL},
+     due_unlaned AS (
+       SELECT id, run_at FROM queue WHERE lane IS NULL AND run_at <= $1 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
+     ),
+     due_heads AS (
+       SELECT id, run_at FROM queue
+       WHERE id IN (SELECT id FROM lane_heads WHERE run_at <= $1) AND run_at <= $1
+       ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
+     ),
+     due AS (
+       SELECT id, run_at FROM due_unlaned UNION ALL SELECT id, run_at FROM due_heads ORDER BY run_at, id LIMIT $4
+     ),
+     claimed AS (
        UPDATE queue SET run_at = $2, lease_token = ${leaseTokenSql("$3")}
-       FROM (SELECT id, run_at FROM queue WHERE run_at <= $1 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) AS due
+       FROM due
        WHERE queue.id = due.id
        RETURNING ${CLAIM_COLUMNS}, due.run_at AS due_at
      )
      SELECT ${columnList(JOB_COLUMNS)} FROM claimed ORDER BY due_at, id`,
   ),
+  // The jobs after a held lane head ($1 id, $2 its lease token, $3 lane, $4 its msg_id), in lane
+  // order, due or not, up to $5. A batch must be contiguous in the lane, so the run stops at the
+  // first job another worker holds (leased until after $6, or row-locked right now).
+  claimFollowers: statement<DbJob>(
+    "claim_lane_followers",
+    `WITH next AS (
+       SELECT id, row_number() OVER (ORDER BY msg_id, id) AS position
+       FROM (
+         SELECT id, msg_id FROM queue
+         WHERE lane = $3 AND (msg_id, id) > ($4::text, $1::bigint)
+           AND EXISTS (SELECT 1 FROM queue WHERE id = $1 AND lease_token = $2)
+         ORDER BY msg_id, id LIMIT $5
+       ) AS n
+     ),
+     free AS (
+       SELECT id FROM queue WHERE id IN (SELECT id FROM next) AND (lease_token IS NULL OR run_at <= $6)
+       FOR UPDATE SKIP LOCKED
+     ),
+     run AS (
+       SELECT id FROM next
+       WHERE position < COALESCE((SELECT MIN(position) FROM next WHERE id NOT IN (SELECT id FROM free)), $5 + 1)
+     ),
+     claimed AS (
+       UPDATE queue SET run_at = $7, lease_token = ${leaseTokenSql("$8")}
+       FROM run
+       WHERE queue.id = run.id
+       RETURNING ${CLAIM_COLUMNS}
+     )
+     SELECT ${columnList(JOB_COLUMNS)} FROM claimed ORDER BY msg_id, id`,
+  ),
   deleteLeased: statement("delete_leased_job", "DELETE FROM queue WHERE id = $1 AND lease_token = $2"),
-  // Duplicates in the list get one destination (upserting twice would change nothing) and one job each.
+  // Duplicates in the list get one destination, with the values of their last occurrence (as
+  // upserting them one by one would), and one job each.
   fanOutDestinations: statement(
     "fan_out_destinations",
     `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
-     SELECT $1::text, endpoint_id, $2::text, ${MESSAGE_STATUS.pending}, $3::bigint, 0, $3::bigint
-     FROM (SELECT DISTINCT unnest($4::text[]) AS endpoint_id) AS e
-     ORDER BY endpoint_id
+     SELECT DISTINCT ON (endpoint_id) $1::text, endpoint_id, $2::text, ${MESSAGE_STATUS.pending}, due_at, 0, $3::bigint
+     FROM unnest($4::text[], $5::bigint[]) WITH ORDINALITY AS e(endpoint_id, due_at, position)
+     ORDER BY endpoint_id, position DESC
      ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
        status = ${MESSAGE_STATUS.pending}, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
   ),
+  // Only the jobs claimed for the caller ($7 = send now) come back.
   fanOutJobs: statement<DbJob>(
     "fan_out_jobs",
-    `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token)
-     SELECT 'deliver', $1::text, $2::text, endpoint_id, NULL, 1, ${TRIGGER.scheduled}, $3::bigint, ${leaseTokenSql("$4")}
-     FROM unnest($5::text[]) WITH ORDINALITY AS e(endpoint_id, position)
-     ORDER BY position
-     RETURNING ${columnList(JOB_COLUMNS)}`,
+    `WITH inserted AS (
+       INSERT INTO queue (kind, app_id, msg_id, endpoint_id, lane, task_id, attempt, trigger_type, run_at, lease_token)
+       SELECT 'deliver', $1::text, $2::text, endpoint_id, lane, NULL, 1, ${TRIGGER.scheduled}, run_at,
+         CASE WHEN send_now THEN ${leaseTokenSql("$3")} END
+       FROM unnest($4::text[], $5::text[], $6::bigint[], $7::boolean[]) WITH ORDINALITY AS e(endpoint_id, lane, run_at, send_now, position)
+       ORDER BY position
+       RETURNING ${columnList(JOB_COLUMNS)}
+     )
+     SELECT ${columnList(JOB_COLUMNS)} FROM inserted WHERE lease_token IS NOT NULL`,
   ),
   enqueueJobs: statement(
     "enqueue_delivery_jobs",
-    `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token)
-     SELECT 'deliver', app_id, msg_id, endpoint_id, NULL, 1, trigger_type, run_at, NULL
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[]) AS d(app_id, msg_id, endpoint_id, trigger_type, run_at)`,
+    `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, lane, task_id, attempt, trigger_type, run_at, lease_token)
+     SELECT 'deliver', app_id, msg_id, endpoint_id, lane, NULL, 1, trigger_type, run_at, NULL
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::bigint[])
+       AS d(app_id, msg_id, endpoint_id, lane, trigger_type, run_at)`,
   ),
   insertAttempt: statement(
     "insert_attempt",
     `INSERT INTO attempts (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
        response_duration_ms, trigger_type, attempt_number, request_method, request_url, request_headers,
-       request_body, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+       request_body, created_at, batch_size)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
   ),
   reschedule: statement(
     "reschedule_job",
@@ -83,18 +140,34 @@ const st = {
     `UPDATE message_destinations SET status = ${MESSAGE_STATUS.fail}, next_attempt_at = NULL, updated_at = $3
      WHERE msg_id = $1 AND endpoint_id = $2`,
   ),
-  // Both only write (and lock) the endpoint row when its failure clock actually changes, so
+  // A success ends the run of failures (the window count is left to expire by itself, a quiet
+  // gap). It only writes (and locks) the endpoint row when something changes, so successful
   // deliveries to one endpoint do not queue up behind each other's transactions.
   endpointSucceeded: statement(
     "endpoint_succeeded",
-    "UPDATE endpoints SET first_failure_at = NULL WHERE id = $1 AND first_failure_at IS NOT NULL",
+    `UPDATE endpoints SET first_failure_at = NULL, consecutive_failures = 0
+     WHERE id = $1 AND (first_failure_at IS NOT NULL OR consecutive_failures <> 0)`,
   ),
-  endpointFailed: statement("endpoint_failed", "UPDATE endpoints SET first_failure_at = $2 WHERE id = $1 AND first_failure_at IS NULL"),
+  // Every failure counts, so it always writes. The window count goes on while each failure comes
+  // within $3 ms of the previous one and restarts at 1 after a longer gap; last_failure_at only
+  // moves forward, as attempts to one endpoint may finish out of order. RETURNING gives the row
+  // as this update left it, after any concurrent update it waited for.
+  endpointFailed: statement<DbEndpointHealth>(
+    "endpoint_failed",
+    `UPDATE endpoints SET
+       first_failure_at = COALESCE(first_failure_at, $2::bigint),
+       consecutive_failures = consecutive_failures + 1,
+       window_failures = CASE WHEN last_failure_at IS NOT NULL AND $2::bigint - last_failure_at <= $3::bigint
+                              THEN window_failures + 1 ELSE 1 END,
+       last_failure_at = GREATEST(last_failure_at, $2::bigint)
+     WHERE id = $1
+     RETURNING first_failure_at, consecutive_failures, window_failures`,
+  ),
   // A separate read after the update: under READ COMMITTED it sees a value another worker has
   // just committed, which the update's own snapshot might not.
-  endpointFirstFailure: statement<{ first_failure_at: number | null }>(
-    "endpoint_first_failure",
-    "SELECT first_failure_at FROM endpoints WHERE id = $1",
+  endpointHealth: statement<DbEndpointHealth>(
+    "endpoint_health",
+    "SELECT first_failure_at, consecutive_failures, window_failures FROM endpoints WHERE id = $1",
   ),
   // Only rows still held under the caller's token: a lease another worker took over stays theirs.
   extend: statement(
@@ -109,7 +182,12 @@ const st = {
      FROM unnest($2::bigint[], $3::text[]) AS released(id, lease_token)
      WHERE queue.id = released.id AND queue.lease_token = released.lease_token`,
   ),
-  nextDue: statement<{ run_at: number | null }>("next_job_due_at", "SELECT MIN(run_at) AS run_at FROM queue"),
+  // A lane's followers cannot run before their head, so only heads count. LEAST ignores NULLs.
+  nextDue: statement<{ run_at: number | null }>(
+    "next_job_due_at",
+    `WITH RECURSIVE ${LANE_HEADS_SQL}
+     SELECT LEAST((SELECT MIN(run_at) FROM queue WHERE lane IS NULL), (SELECT MIN(run_at) FROM lane_heads)) AS run_at`,
+  ),
   stats: statement<{ depth: number; due: number; oldest: number | null }>(
     "queue_stats",
     `SELECT (SELECT COUNT(*) FROM queue) AS depth,
@@ -118,7 +196,7 @@ const st = {
   ),
 };
 
-/** Puts RETURNING rows back in the order of the endpoint ids they were inserted for. */
+/** Puts RETURNING rows back in the order of the endpoint ids they were inserted for (duplicates allowed). */
 function inEndpointOrder(rows: DbJob[], endpointIds: string[]): DbJob[] {
   const byEndpoint = new Map<string, DbJob[]>();
   for (const row of rows) {
@@ -142,19 +220,49 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
       return rows.map(rowToJob);
     },
 
-    // A constant number of statements however many endpoints: each list is bound as one array.
-    async fanOut(job: Job, endpointIds: string[], lease: Lease) {
+    // A constant number of statements however many targets: each list is bound as one array.
+    async fanOut(job: Job, targets: FanOutTarget[], lease: Lease) {
       if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
       const msgId = job.msgId;
+      // Sent at once by the caller, or queued: ordered ones wait for their turn in the lane,
+      // delayed ones (a batch waiting for more messages) for their time.
+      const sendNow = targets.map((t) => !t.ordered && t.delayMs <= 0);
+      const dueAt = targets.map((t) => lease.now + Math.max(0, t.delayMs));
       return transaction(pool, async (tx) => {
         // Deleting the fanout job under its lease token is the ownership check: if another worker
         // took the job over, nothing is deleted and nothing is queued.
         if ((await execute(tx, st.deleteLeased, [job.id, job.leaseToken])) === 0) return [];
-        if (endpointIds.length === 0) return [];
-        await execute(tx, st.fanOutDestinations, [msgId, job.appId, lease.now, endpointIds]);
-        const rows = await queryRows(tx, st.fanOutJobs, [job.appId, msgId, lease.now + lease.leaseMs, lease.workerId, endpointIds]);
-        return inEndpointOrder(rows, endpointIds).map(rowToJob);
+        if (targets.length === 0) return [];
+        const endpointIds = targets.map((t) => t.endpointId);
+        await execute(tx, st.fanOutDestinations, [msgId, job.appId, lease.now, endpointIds, dueAt]);
+        const rows = await queryRows(tx, st.fanOutJobs, [
+          job.appId,
+          msgId,
+          lease.workerId,
+          endpointIds,
+          targets.map((t) => (t.ordered ? t.endpointId : null)),
+          targets.map((t, i) => (sendNow[i] ? lease.now + lease.leaseMs : dueAt[i])),
+          sendNow,
+        ]);
+        // Lane jobs due now are work for any worker (the lane may be idle elsewhere).
+        if (targets.some((t, i) => !sendNow[i] && t.delayMs <= 0)) await notifyWork(tx);
+        return inEndpointOrder(rows, endpointIds.filter((_, i) => sendNow[i])).map(rowToJob);
       });
+    },
+
+    async claimLaneFollowers(head: Job, limit: number, lease: Lease) {
+      if (head.lane === null || head.msgId === null || limit <= 0) return [];
+      const rows = await queryRows(pool, st.claimFollowers, [
+        head.id,
+        head.leaseToken,
+        head.lane,
+        head.msgId,
+        Math.floor(limit),
+        lease.now,
+        lease.now + lease.leaseMs,
+        lease.workerId,
+      ]);
+      return rows.map(rowToJob);
     },
 
     async enqueueDeliveries(deliveries: DeliveryRequest[]) {
@@ -169,6 +277,7 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
           deliveries.map((d) => d.appId),
           deliveries.map((d) => d.msgId),
           deliveries.map((d) => d.endpointId),
+          deliveries.map((d) => (d.ordered ? d.endpointId : null)),
           deliveries.map((d) => d.trigger),
           deliveries.map((d) => d.runAt),
         ]);
@@ -196,6 +305,7 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
           row.request_headers,
           row.request_body,
           row.created_at,
+          row.batch_size,
         ]);
 
         // The job first: whether its lease still holds decides whether this worker may also move
@@ -223,10 +333,11 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
           if (outcome.retryAt !== null) await notifyWork(tx);
         }
 
+        if (outcome.endpointHealth === "failure") {
+          return rowToEndpointHealth(await queryOne(tx, st.endpointFailed, [row.endpoint_id, row.created_at, outcome.failureWindowMs]));
+        }
         if (outcome.endpointHealth === "success") await execute(tx, st.endpointSucceeded, [row.endpoint_id]);
-        else if (outcome.endpointHealth === "failure") await execute(tx, st.endpointFailed, [row.endpoint_id, row.created_at]);
-        const endpoint = await queryOne(tx, st.endpointFirstFailure, [row.endpoint_id]);
-        return { firstFailureAt: endpoint?.first_failure_at ?? null };
+        return rowToEndpointHealth(await queryOne(tx, st.endpointHealth, [row.endpoint_id]));
       });
     },
 

@@ -13,20 +13,20 @@ export type QueueStatements = ReturnType<ReturnType<typeof prepareQueueStatement
 /**
  * The heads of the queue's lanes that may run: `lane_heads` holds, for every lane, the job with the
  * lowest (msg_id, id), unless an older message of its application still waits for fan-out (its
- * deliveries, once queued, would go before). Lanes are listed by a loose index scan of queue_lane,
- * one seek per lane, so the cost grows with the number of lanes and not with how many jobs wait in
- * them. Due or not: callers filter on run_at.
+ * deliveries, once queued, would go before). queue_lane is ordered (lane, msg_id, id), so the first
+ * entry past a lane is the next lane's head: one seek per lane, whatever the number of jobs waiting
+ * in the lanes (a loose index scan). Due or not: callers filter on run_at.
  */
 const LANE_HEADS = `
-  lanes(lane) AS (
-    SELECT (SELECT lane FROM queue WHERE lane IS NOT NULL ORDER BY lane LIMIT 1)
+  heads(id, lane) AS (
+    SELECT id, lane FROM (SELECT id, lane FROM queue WHERE lane IS NOT NULL ORDER BY lane, msg_id, id LIMIT 1)
     UNION ALL
-    SELECT (SELECT q.lane FROM queue q WHERE q.lane IS NOT NULL AND q.lane > lanes.lane ORDER BY q.lane LIMIT 1)
-    FROM lanes WHERE lanes.lane IS NOT NULL
+    SELECT q.id, q.lane FROM heads JOIN queue q ON q.id = (
+      SELECT n.id FROM queue n WHERE n.lane IS NOT NULL AND n.lane > heads.lane ORDER BY n.lane, n.msg_id, n.id LIMIT 1
+    )
   ),
   lane_heads AS (
-    SELECT q.* FROM lanes
-    JOIN queue q ON q.id = (SELECT h.id FROM queue h WHERE h.lane IS NOT NULL AND h.lane = lanes.lane ORDER BY h.msg_id, h.id LIMIT 1)
+    SELECT q.* FROM heads JOIN queue q ON q.id = heads.id
     WHERE NOT EXISTS (SELECT 1 FROM queue f WHERE f.kind = 'fanout' AND f.app_id = q.app_id AND f.msg_id < q.msg_id)
   )`;
 
