@@ -182,7 +182,3 @@ export function resolveDeliveryOptions(
 export function isOrdered(options: ResolvedDeliveryOptions): boolean {
   return options.ordering === "fifo" || options.batch !== null;
 }
-
-export function endpointIsOrdered(endpoint: { profile: ProfileName; options: DeliveryOptions }, server: ServerDeliveryDefaults): boolean {
-  return isOrdered(resolveDeliveryOptions(endpoint.profile, endpoint.options, server));
-}

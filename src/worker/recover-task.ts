@@ -1,5 +1,4 @@
 import { TRIGGER } from "../domain/types.ts";
-import { endpointIsOrdered } from "../profiles/profiles.ts";
 import type { Job } from "../store/store.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
@@ -29,8 +28,6 @@ export async function runBackgroundTaskJob(deps: WorkerDeps, job: Job): Promise<
     return;
   }
   const data = task.data as unknown as RecoverData;
-  const endpoint = await store.getEndpoint(data.appId, data.endpointId);
-  const ordered = endpoint !== null && endpointIsOrdered(endpoint, deps.config);
   let { recovered } = data;
   let lastMsgId = data.lastMsgId ?? null;
   while (recovered < MAX_MESSAGES) {
@@ -42,7 +39,7 @@ export async function runBackgroundTaskJob(deps: WorkerDeps, job: Job): Promise<
     });
     if (ids.length === 0) break;
     const now = clock.now();
-    await store.enqueueDeliveries(ids.map((msgId) => ({ appId: data.appId, msgId, endpointId: data.endpointId, trigger: TRIGGER.manual, runAt: now, ordered })));
+    await store.enqueueDeliveries(ids.map((msgId) => ({ appId: data.appId, msgId, endpointId: data.endpointId, trigger: TRIGGER.manual, runAt: now, ordered: false })));
     recovered += ids.length;
     lastMsgId = ids[ids.length - 1];
     await store.updateBackgroundTask({ ...task, data: { ...data, recovered, lastMsgId }, updatedAt: now });

@@ -1,7 +1,6 @@
 import { type Static, type TObject, Type } from "@sinclair/typebox";
 
 import { TRIGGER } from "../../domain/types.ts";
-import { endpointIsOrdered } from "../../profiles/profiles.ts";
 import type { AttemptListFilter } from "../../store/store.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { requireApp } from "../context.ts";
@@ -227,7 +226,9 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
           endpointId: endpoint.id,
           trigger: TRIGGER.manual,
           runAt: clock.now(),
-          ordered: endpointIsOrdered(endpoint, context.config),
+          // Manual sends go outside the endpoint's FIFO lane: an older message joining the lane
+          // would jump ahead of the head already in flight.
+          ordered: false,
         },
       ]);
       context.notifyWork();

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 
-import { DeliveryOptionFields, DeliveryOptionOutFields } from "./delivery-options.ts";
 import { Channel, DateTime, EventTypeFilter, Metadata, Nullable, SecretKey, ThrottleRate, Uid } from "./common.ts";
+import { DeliveryOptionFields, DeliveryOptionOutFields } from "./delivery-options.ts";
 
 const EventTypeList = Nullable(Type.Array(EventTypeFilter, { maxItems: 1000 }));
 const ChannelList = Nullable(Type.Array(Channel, { minItems: 1, maxItems: 10 }));

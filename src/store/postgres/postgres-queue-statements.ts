@@ -90,26 +90,3 @@ export async function notifyWork(tx: pg.PoolClient): Promise<void> {
 export function leaseTokenSql(workerIdParam: string): string {
   return `${workerIdParam}::text || ':' || gen_random_uuid()::text`;
 }
-
-/**
- * The heads of the queue's lanes that may run, as CTEs for a `WITH RECURSIVE` list: `lane_heads`
- * holds, for every lane, the job with the lowest (msg_id, id), unless an older message of its
- * application still waits for fan-out (its deliveries, once queued, would go before). queue_lane is
- * ordered (lane, msg_id, id), so the first entry past a lane is the next lane's head: one seek per
- * lane, whatever the number of jobs waiting in the lanes (a loose index scan). Due or not: callers
- * filter on run_at.
- */
-export const LANE_HEADS_SQL = `
-  heads(id, lane) AS (
-    (SELECT id, lane FROM queue WHERE lane IS NOT NULL ORDER BY lane, msg_id, id LIMIT 1)
-    UNION ALL
-    SELECT n.id, n.lane FROM heads
-    CROSS JOIN LATERAL (
-      SELECT q.id, q.lane FROM queue q
-      WHERE q.lane IS NOT NULL AND q.lane > heads.lane ORDER BY q.lane, q.msg_id, q.id LIMIT 1
-    ) AS n
-  ),
-  lane_heads AS (
-    SELECT q.id, q.run_at FROM heads JOIN queue q ON q.id = heads.id
-    WHERE NOT EXISTS (SELECT 1 FROM queue f WHERE f.kind = 'fanout' AND f.app_id = q.app_id AND f.msg_id < q.msg_id)
-  )`;

@@ -4,7 +4,7 @@ import { attemptToRow, rowToEndpointHealth, rowToJob } from "../shared-rows.ts";
 import type { DeliveryOutcome, DeliveryRequest, FanOutTarget, Job, Lease, QueueStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement, transaction } from "./postgres-database.ts";
-import { LANE_HEADS_SQL, leaseTokenSql, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
+import { leaseTokenSql, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
 import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
 
 /**
@@ -16,41 +16,27 @@ import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
  * first (completeDelivery: job, destination, endpoint; deleteEndpoint: queued deliveries, then the
  * endpoint), so two of them can never wait for each other in a cycle (deadlock, 40P01).
  *
- * Lanes across processes. Only a lane's head is claimable, and a claimed head stays in the table
- * (leased, so not due) until its delivery completes: while it exists, no other job of its lane is a
- * head, whatever another worker's snapshot. Two workers that both see the same due head race for
- * its row lock, and SKIP LOCKED (or, if the winner has committed, the re-check of run_at on the
- * updated row) leaves it to one of them.
+ * Lanes across processes. Only a lane's head is claimable (herald_claim_jobs and herald_lane_heads,
+ * in migrations/postgres/0002_profiles.sql), and a claimed head stays in the table (leased, so not
+ * due) until its delivery completes: while it exists, no other job of its lane is a head, whatever
+ * another worker's snapshot. Two workers that both see the same due head race for its row lock, and
+ * SKIP LOCKED (or, if the winner has committed, the re-check of run_at on the updated row) leaves
+ * it to one of them.
  */
+
+/** A run_at no job reaches: asks herald_lane_heads for every head, due or not. */
+const END_OF_TIME = "9223372036854775807";
 
 const CLAIM_COLUMNS = columnList(JOB_COLUMNS, "queue");
 
 const st = {
-  // One statement: pick the due rows nobody else holds, lease them, return them oldest first (by
-  // their run_at before the claim, which RETURNING alone would no longer show). Unlaned jobs come
-  // from queue_run_at_unlaned (blocked lane followers are not in it), lane jobs one head per lane;
-  // both sets are locked as they are read, so a row another claimer holds is passed over.
+  // One statement: herald_claim_jobs (migrations/postgres/0002_profiles.sql) picks the due rows
+  // nobody else holds, unlaned jobs and lane heads, and leases them; oldest first by their run_at
+  // before the claim. Its result columns are the queue's (a new queue column needs a new version of
+  // the function).
   claim: statement<DbJob>(
     "claim_jobs",
-    `WITH RECURSIVE ${LANE_HEADS_SQL},
-     due_unlaned AS (
-       SELECT id, run_at FROM queue WHERE lane IS NULL AND run_at <= $1 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
-     ),
-     due_heads AS (
-       SELECT id, run_at FROM queue
-       WHERE id IN (SELECT id FROM lane_heads WHERE run_at <= $1) AND run_at <= $1
-       ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED
-     ),
-     due AS (
-       SELECT id, run_at FROM due_unlaned UNION ALL SELECT id, run_at FROM due_heads ORDER BY run_at, id LIMIT $4
-     ),
-     claimed AS (
-       UPDATE queue SET run_at = $2, lease_token = ${leaseTokenSql("$3")}
-       FROM due
-       WHERE queue.id = due.id
-       RETURNING ${CLAIM_COLUMNS}, due.run_at AS due_at
-     )
-     SELECT ${columnList(JOB_COLUMNS)} FROM claimed ORDER BY due_at, id`,
+    `SELECT ${columnList(JOB_COLUMNS)} FROM herald_claim_jobs($1, $2, $3, $4) ORDER BY due_at, id`,
   ),
   // The jobs after a held lane head ($1 id, $2 its lease token, $3 lane, $4 its msg_id), in lane
   // order, due or not, up to $5. A batch must be contiguous in the lane, so the run stops at the
@@ -185,8 +171,10 @@ const st = {
   // A lane's followers cannot run before their head, so only heads count. LEAST ignores NULLs.
   nextDue: statement<{ run_at: number | null }>(
     "next_job_due_at",
-    `WITH RECURSIVE ${LANE_HEADS_SQL}
-     SELECT LEAST((SELECT MIN(run_at) FROM queue WHERE lane IS NULL), (SELECT MIN(run_at) FROM lane_heads)) AS run_at`,
+    `SELECT LEAST(
+       (SELECT MIN(run_at) FROM queue WHERE lane IS NULL),
+       (SELECT MIN(head_run_at) FROM herald_lane_heads(${END_OF_TIME}))
+     ) AS run_at`,
   ),
   stats: statement<{ depth: number; due: number; oldest: number | null }>(
     "queue_stats",

@@ -68,9 +68,16 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     });
   }
 
-  const claimTx = db.transaction((limit: number, lease: Lease): Job[] =>
-    leaseRows(queue().selectDue.all({ now: lease.now, limit }), lease),
-  );
+  /** Due jobs, oldest first: the unlaned ones and the lane heads, merged. */
+  function selectDue(limit: number, now: number): DbJob[] {
+    const q = queue();
+    const unlaned = q.selectDueUnlaned.all({ now, limit });
+    const heads = q.selectDueLaneHeads.all({ now });
+    if (heads.length === 0) return unlaned;
+    return [...unlaned, ...heads].sort((a, b) => a.run_at - b.run_at || a.id - b.id).slice(0, limit);
+  }
+
+  const claimTx = db.transaction((limit: number, lease: Lease): Job[] => leaseRows(selectDue(limit, lease.now), lease));
 
   const claimFollowersTx = db.transaction((head: Job, limit: number, lease: Lease): Job[] => {
     const q = queue();
