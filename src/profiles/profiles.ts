@@ -28,8 +28,12 @@ export interface Profile {
 /** Trackdéchets receivers authenticate with `Authorization: Bearer: <token>` (colon included), token 20–100 chars. */
 export const TRACKDECHETS_AUTHORIZATION = /^Bearer: \S{20,100}$/;
 
+/** No payload filter, watch or ready field: every profile delivers every message its endpoint subscribes to. */
+const NO_SELECTION = { filter: null, watchFields: null, readyField: null } as const;
+
 function svixLike(server: ServerDeliveryDefaults): ResolvedDeliveryOptions {
   return {
+    ...NO_SELECTION,
     method: "POST",
     timeoutMs: server.requestTimeoutMs,
     retrySchedule: [...server.retryScheduleSeconds],
@@ -40,9 +44,6 @@ function svixLike(server: ServerDeliveryDefaults): ResolvedDeliveryOptions {
     signatures: [{ scheme: "standard" }],
     batch: null,
     ordering: "none",
-    filter: null,
-    watchFields: null,
-    readyField: null,
   };
 }
 
@@ -74,6 +75,7 @@ const PROFILE_LIST: Profile[] = [
       "Retried twice, 1 s apart (3 attempts), as Trackdéchets' job queue does.",
     ],
     defaults: () => ({
+      ...NO_SELECTION,
       method: "POST",
       timeoutMs: 5_000,
       retrySchedule: [1, 1],
@@ -84,9 +86,6 @@ const PROFILE_LIST: Profile[] = [
       signatures: [],
       batch: null,
       ordering: "none",
-      filter: null,
-      watchFields: null,
-      readyField: null,
     }),
   },
   {
@@ -98,6 +97,7 @@ const PROFILE_LIST: Profile[] = [
       "No retries, as Dastra (set retrySchedule to add some).",
     ],
     defaults: () => ({
+      ...NO_SELECTION,
       method: "POST",
       timeoutMs: 10_000,
       retrySchedule: [],
@@ -108,9 +108,6 @@ const PROFILE_LIST: Profile[] = [
       signatures: [{ scheme: "hmac-sha256", header: "Dastra-Signature", encoding: "base64" }],
       batch: null,
       ordering: "none",
-      filter: null,
-      watchFields: null,
-      readyField: null,
     }),
   },
   {
@@ -122,6 +119,7 @@ const PROFILE_LIST: Profile[] = [
       "watchFields and readyField select which updates are sent (messages carry the row's previous state in `previous`).",
     ],
     defaults: () => ({
+      ...NO_SELECTION,
       method: "POST",
       timeoutMs: 30_000,
       retrySchedule: [1, 2, 4, 8, 16, 32, 64],
@@ -132,9 +130,6 @@ const PROFILE_LIST: Profile[] = [
       signatures: [],
       batch: { maxSize: 100, maxWaitMs: 0 },
       ordering: "fifo",
-      filter: null,
-      watchFields: null,
-      readyField: null,
     }),
   },
   {
@@ -146,6 +141,7 @@ const PROFILE_LIST: Profile[] = [
       "Three attempts 1 s then 4 s apart, as Frappe's classic in-job retries.",
     ],
     defaults: () => ({
+      ...NO_SELECTION,
       method: "POST",
       timeoutMs: 5_000,
       retrySchedule: [1, 4],
@@ -156,9 +152,6 @@ const PROFILE_LIST: Profile[] = [
       signatures: [{ scheme: "hmac-sha256", header: "X-Frappe-Webhook-Signature", encoding: "base64" }],
       batch: null,
       ordering: "none",
-      filter: null,
-      watchFields: null,
-      readyField: null,
     }),
   },
 ];
