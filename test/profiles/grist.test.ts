@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { makeManualClock } from "../../src/domain/clock.ts";
 import { isDisabled, SECOND } from "../delivery/support.ts";
-import { startTestHerald, type TestHerald } from "../helpers/herald.ts";
-import { type Receiver, startReceiver } from "../helpers/receiver.ts";
-import { call, createApp, createEndpoint, endpointAttempts, header, postMessage, webhookHeaderNames } from "./support.ts";
+import type { Receiver } from "../helpers/receiver.ts";
+import { call, createApp, createEndpoint, endpointAttempts, header, postMessage, useHeraldWithReceiver, webhookHeaderNames } from "./support.ts";
 
 /**
  * Profile `grist`: the receiver is what Grist users point their webhooks at, a handler that reads
@@ -39,59 +38,45 @@ const row = (id: number): Row => ({ id, A: id, B: id % 2 === 0, C: null, manualS
 
 describe("profile grist", () => {
   const clock = makeManualClock(Date.now());
-  let h: TestHerald;
-  let receiver: Receiver;
-
-  before(async () => {
-    h = await startTestHerald({ clock, random: () => 0.5 });
-    receiver = await startReceiver();
-  });
-  after(async () => {
-    await h.close();
-    await receiver.close();
-  });
-  afterEach(() => {
-    receiver.requests.length = 0;
-    receiver.respond = () => ({ status: 200 });
-  });
+  const harness = useHeraldWithReceiver(clock);
 
   /** Each test posts to its own path, so a test that fails half-way cannot feed the next one. */
   let path = "";
-  const received = () => receiver.requests.filter((request) => request.path === path);
+  const received = () => harness.receiver.requests.filter((request) => request.path === path);
 
   async function gristEndpoint(extra: Record<string, unknown> = {}) {
     path = `/grist/${randomUUID()}`;
-    const appId = await createApp(h, "Grist doc");
-    const endpoint = await createEndpoint(h, appId, { url: receiver.url + path, profile: "grist", ...extra });
+    const appId = await createApp(harness.h, "Grist doc");
+    const endpoint = await createEndpoint(harness.h, appId, { url: harness.receiver.url + path, profile: "grist", ...extra });
     return { appId, endpointId: endpoint.id, endpoint };
   }
 
   async function usage(appId: string, endpointId: string): Promise<Usage> {
-    return (await call(h, "GET", `/api/v1/app/${appId}/endpoint/${endpointId}/status`, undefined, 200)).body as Usage;
+    return (await call(harness.h, "GET", `/api/v1/app/${appId}/endpoint/${endpointId}/status`, undefined, 200)).body as Usage;
   }
 
   async function advance(ms: number): Promise<void> {
     clock.advance(ms);
-    await h.herald.worker!.drain();
+    await harness.h.herald.worker!.drain();
   }
 
   const rowsOf = (requests: Receiver["requests"]) => requests.flatMap((request) => JSON.parse(request.body) as Row[]);
 
   test("250 rows arrive as batches of at most 100, in order; a failing batch blocks the queue and is retried after 1, 2, 4 s", async () => {
-    receiver.respond = () => ({ status: 500, body: "upstream unavailable" });
+    harness.receiver.respond = () => ({ status: 500, body: "upstream unavailable" });
     const { appId, endpointId, endpoint } = await gristEndpoint({ headers: { Authorization: "Bearer xyz" } });
     assert.deepEqual(endpoint.effectiveOptions.batch, { maxSize: 100, maxWaitMs: 0 });
     assert.deepEqual(endpoint.effectiveOptions.disablePolicy, { type: "never" });
     assert.equal(endpoint.effectiveOptions.timeoutMs, 30_000);
 
-    await postMessage(h, appId, { eventType: "Table1.add", payload: row(1) });
-    await h.herald.worker!.drain();
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(1) });
+    await harness.h.herald.worker!.drain();
     assert.equal(received().length, 1);
     assert.deepEqual(JSON.parse(received()[0].body), [row(1)]);
 
     // The rest queue up behind the failing head: nothing is sent before it succeeds.
-    for (let id = 2; id <= 250; id++) await postMessage(h, appId, { eventType: "Table1.add", payload: row(id) });
-    await h.herald.worker!.drain();
+    for (let id = 2; id <= 250; id++) await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(id) });
+    await harness.h.herald.worker!.drain();
     assert.equal(received().length, 1, "messages were sent past a failing head");
 
     let status = await usage(appId, endpointId);
@@ -119,7 +104,7 @@ describe("profile grist", () => {
     assert.equal(received().length, 3);
 
     // The receiver recovers; the next retry comes 4 s later and everything flows, in order.
-    receiver.respond = () => ({ status: 200, body: "ok" });
+    harness.receiver.respond = () => ({ status: 200, body: "ok" });
     await advance(4 * SECOND - 1);
     assert.equal(received().length, 3, "retried before 4 s");
     await advance(1);
@@ -151,22 +136,22 @@ describe("profile grist", () => {
   });
 
   test("usage counts a batch's attempts, as Grist does (1, 2, then success on the 3rd), also when rows joined it on retry", async () => {
-    receiver.respond = () => ({ status: 404, body: "not found yet" });
+    harness.receiver.respond = () => ({ status: 404, body: "not found yet" });
     const { appId, endpointId } = await gristEndpoint();
-    await postMessage(h, appId, { eventType: "Table1.add", payload: row(1) });
-    await h.herald.worker!.drain();
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(1) });
+    await harness.h.herald.worker!.drain();
     assert.deepEqual((await usage(appId, endpointId)).lastEventBatch, { status: "failure", httpStatus: 404, errorMessage: "not found yet", size: 1, attempts: 1 });
 
     // Two more rows queue behind the failing one and ride along with its retry.
-    await postMessage(h, appId, { eventType: "Table1.add", payload: row(2) });
-    await postMessage(h, appId, { eventType: "Table1.add", payload: row(3) });
-    await h.herald.worker!.drain();
-    receiver.respond = () => ({ status: 500, body: "still failing" });
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(2) });
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(3) });
+    await harness.h.herald.worker!.drain();
+    harness.receiver.respond = () => ({ status: 500, body: "still failing" });
     await advance(SECOND);
     assert.deepEqual(rowsOf(received()).map((delivered) => delivered.id), [1, 1, 2, 3]);
     assert.deepEqual((await usage(appId, endpointId)).lastEventBatch, { status: "failure", httpStatus: 500, errorMessage: "still failing", size: 3, attempts: 2 });
 
-    receiver.respond = () => ({ status: 200 });
+    harness.receiver.respond = () => ({ status: 200 });
     await advance(2 * SECOND);
     const status = await usage(appId, endpointId);
     assert.deepEqual(status.lastEventBatch, { status: "success", httpStatus: 200, errorMessage: null, size: 3, attempts: 3 });
@@ -177,8 +162,8 @@ describe("profile grist", () => {
   test("200 rows queued before the worker sends are exactly two batches of 100", async () => {
     // A batch window (maxWaitMs) holds the first row until the clock moves, so all 200 are queued.
     const { appId } = await gristEndpoint({ batch: { maxSize: 100, maxWaitMs: 60_000 } });
-    for (let id = 1; id <= 200; id++) await postMessage(h, appId, { eventType: "Table1.add", payload: row(id) });
-    await h.herald.worker!.drain();
+    for (let id = 1; id <= 200; id++) await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(id) });
+    await harness.h.herald.worker!.drain();
     assert.equal(received().length, 0);
     await advance(60 * SECOND);
     assert.deepEqual(
@@ -192,11 +177,11 @@ describe("profile grist", () => {
   });
 
   test("cancel-msgs clears a blocked queue: numWaiting 0, idle, destinations canceled, new rows flow again", async () => {
-    receiver.respond = () => ({ status: 500, body: "boom" });
+    harness.receiver.respond = () => ({ status: 500, body: "boom" });
     const { appId, endpointId } = await gristEndpoint();
     const stuck = [];
-    for (let id = 1; id <= 3; id++) stuck.push(await postMessage(h, appId, { eventType: "Table1.add", payload: row(id) }));
-    await h.herald.worker!.drain();
+    for (let id = 1; id <= 3; id++) stuck.push(await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(id) }));
+    await harness.h.herald.worker!.drain();
     await advance(SECOND);
     const sentBeforeCancel = received().length;
     assert.ok(sentBeforeCancel >= 2);
@@ -209,15 +194,15 @@ describe("profile grist", () => {
     assert.equal(status.lastEventBatch?.errorMessage, "boom");
 
     clock.advance(1);
-    await call(h, "POST", `/api/v1/app/${appId}/endpoint/${endpointId}/cancel-msgs`, { createdBefore: new Date(clock.now()).toISOString() }, 204);
+    await call(harness.h, "POST", `/api/v1/app/${appId}/endpoint/${endpointId}/cancel-msgs`, { createdBefore: new Date(clock.now()).toISOString() }, 204);
     status = await usage(appId, endpointId);
     assert.equal(status.numWaiting, 0);
     assert.equal(status.status, "idle");
     for (const message of stuck) {
-      const destinations = await h.svix.messageAttempt.listAttemptedDestinations(appId, message.id);
+      const destinations = await harness.h.svix.messageAttempt.listAttemptedDestinations(appId, message.id);
       assert.equal(destinations.data[0].status, 4, "destination not canceled");
     }
-    const stats = (await call(h, "GET", `/api/v1/app/${appId}/endpoint/${endpointId}/stats`, undefined, 200)).body as Record<string, number>;
+    const stats = (await call(harness.h, "GET", `/api/v1/app/${appId}/endpoint/${endpointId}/stats`, undefined, 200)).body as Record<string, number>;
     assert.equal(stats.canceled, 3);
     assert.equal(stats.pending, 0);
 
@@ -226,9 +211,9 @@ describe("profile grist", () => {
     assert.equal(received().length, sentBeforeCancel);
 
     // New rows are sent at once.
-    receiver.respond = () => ({ status: 200 });
-    await postMessage(h, appId, { eventType: "Table1.add", payload: row(4) });
-    await h.herald.worker!.drain();
+    harness.receiver.respond = () => ({ status: 200 });
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(4) });
+    await harness.h.herald.worker!.drain();
     assert.equal(received().length, sentBeforeCancel + 1);
     assert.deepEqual(JSON.parse(received().at(-1)!.body), [row(4)]);
     status = await usage(appId, endpointId);
@@ -237,17 +222,17 @@ describe("profile grist", () => {
   });
 
   test("never disabled, however long it fails (even 410); retries grow to 64 s and keep going", async () => {
-    receiver.respond = () => ({ status: 410, body: "gone" });
+    harness.receiver.respond = () => ({ status: 410, body: "gone" });
     const { appId, endpointId } = await gristEndpoint();
-    await postMessage(h, appId, { eventType: "Table1.add", payload: row(1) });
-    await h.herald.worker!.drain();
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: row(1) });
+    await harness.h.herald.worker!.drain();
     for (const delay of [1, 2, 4, 8, 16, 32, 64, 64, 64, 64, 64]) await advance(delay * SECOND);
     assert.equal(received().length, 12);
-    assert.equal(await isDisabled(h, appId, endpointId), false);
+    assert.equal(await isDisabled(harness.h, appId, endpointId), false);
     const status = await usage(appId, endpointId);
     assert.equal(status.status, "retrying");
     assert.equal(status.numWaiting, 1);
-    receiver.respond = () => ({ status: 200 });
+    harness.receiver.respond = () => ({ status: 200 });
     await advance(64 * SECOND);
     assert.equal(received().length, 13);
     assert.equal((await usage(appId, endpointId)).status, "idle");
@@ -257,13 +242,13 @@ describe("profile grist", () => {
     const { appId } = await gristEndpoint({ watchFields: ["A"] });
     const base = row(1);
     // An add (no previous) is always sent.
-    await postMessage(h, appId, { eventType: "Table1.add", payload: base });
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: base });
     // Only B (unwatched) changed: not sent.
-    await postMessage(h, appId, { eventType: "Table1.update", payload: { ...base, B: !base.B }, previous: base });
+    await postMessage(harness.h, appId, { eventType: "Table1.update", payload: { ...base, B: !base.B }, previous: base });
     // A (watched) changed: sent.
-    const changed = await postMessage(h, appId, { eventType: "Table1.update", payload: { ...base, A: 99 }, previous: base });
+    const changed = await postMessage(harness.h, appId, { eventType: "Table1.update", payload: { ...base, A: 99 }, previous: base });
     assert.deepEqual(changed.previous, base, "previous is stored and returned");
-    await h.herald.worker!.drain();
+    await harness.h.herald.worker!.drain();
     assert.deepEqual(
       rowsOf(received()).map((delivered) => delivered.A),
       [1, 99],
@@ -273,20 +258,20 @@ describe("profile grist", () => {
   test("readyField: only rows whose ready field is exactly true; false → true counts as an add", async () => {
     const { appId, endpointId } = await gristEndpoint({ watchFields: ["A"], readyField: "Ready" });
     const draft = { ...row(1), Ready: false };
-    await postMessage(h, appId, { eventType: "Table1.add", payload: draft }); // not ready
-    await postMessage(h, appId, { eventType: "Table1.add", payload: { ...row(2), Ready: "yes" } }); // truthy is not true
-    await postMessage(h, appId, { eventType: "Table1.add", payload: { ...row(3), Ready: true } }); // ready add
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: draft }); // not ready
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: { ...row(2), Ready: "yes" } }); // truthy is not true
+    await postMessage(harness.h, appId, { eventType: "Table1.add", payload: { ...row(3), Ready: true } }); // ready add
     // Became ready, watched A unchanged: still delivered (an add for the webhook).
-    await postMessage(h, appId, { eventType: "Table1.update", payload: { ...draft, Ready: true }, previous: draft });
+    await postMessage(harness.h, appId, { eventType: "Table1.update", payload: { ...draft, Ready: true }, previous: draft });
     // Ready, only unwatched B changed: not sent.
     const ready = { ...row(3), Ready: true };
-    await postMessage(h, appId, { eventType: "Table1.update", payload: { ...ready, B: !ready.B }, previous: ready });
-    await h.herald.worker!.drain();
+    await postMessage(harness.h, appId, { eventType: "Table1.update", payload: { ...ready, B: !ready.B }, previous: ready });
+    await harness.h.herald.worker!.drain();
     assert.deepEqual(
       rowsOf(received()).map((delivered) => delivered.id),
       [3, 1],
     );
-    const attempts = await endpointAttempts(h, appId, endpointId);
+    const attempts = await endpointAttempts(harness.h, appId, endpointId);
     assert.equal(attempts.length, 2);
   });
 });

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { createPublicKey, verify } from "node:crypto";
-import { after, afterEach, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { Webhook as SvixWebhook } from "svix";
 
 import { makeManualClock } from "../../src/domain/clock.ts";
 import { headersOf, SECOND } from "../delivery/support.ts";
-import { startTestHerald, type TestHerald } from "../helpers/herald.ts";
-import { type Receiver, startReceiver } from "../helpers/receiver.ts";
 import {
   call,
   createApp,
@@ -21,6 +19,7 @@ import {
   patchEndpoint,
   postMessage,
   secretOf,
+  useHeraldWithReceiver,
   webhookHeaderNames,
 } from "./support.ts";
 
@@ -64,84 +63,73 @@ function ed25519KeyFromWhpk(publicKey: string) {
 describe("delivery options", () => {
   // Real time (moved only by seconds), so the Standard Webhooks verifiers' tolerance holds.
   const clock = makeManualClock(Date.now());
-  let h: TestHerald;
-  let receiver: Receiver;
+  const harness = useHeraldWithReceiver(clock);
   let appId: string;
 
   before(async () => {
-    h = await startTestHerald({ clock, random: () => 0.5 });
-    receiver = await startReceiver();
-    appId = await createApp(h, "Options");
-  });
-  after(async () => {
-    await h.close();
-    await receiver.close();
-  });
-  afterEach(() => {
-    receiver.requests.length = 0;
-    receiver.respond = () => ({ status: 200 });
+    appId = await createApp(harness.h, "Options");
   });
   /** What reached one path: each end-to-end test has its own, so leftovers of another test do not mix in. */
-  const to = (path: string) => receiver.requests.filter((request) => request.path === path);
+  const to = (path: string) => harness.receiver.requests.filter((request) => request.path === path);
 
   describe("bad input is a 422 naming the field", () => {
     const path = () => `/api/v1/app/${appId}/endpoint`;
-    const url = () => receiver.url + "/validation";
+    const url = () => harness.receiver.url + "/validation";
 
     test("an unknown profile", async () => {
-      await expect422(h, "POST", path(), { url: url(), profile: "zapier" }, ["body", "profile"]);
+      await expect422(harness.h, "POST", path(), { url: url(), profile: "zapier" }, ["body", "profile"]);
     });
 
     test("a template that does not compile", async () => {
-      const text = await expect422(h, "POST", path(), { url: url(), body: { template: '{"a": {{ payload.a | nosuchfilter }}}' } }, ["body", "body", "template"]);
+      const text = await expect422(harness.h, "POST", path(), { url: url(), body: { template: '{"a": {{ payload.a | nosuchfilter }}}' } }, ["body", "body", "template"]);
       assert.match(text, /nosuchfilter/);
-      await expect422(h, "POST", path(), { url: url(), body: { template: "{% if payload.a %}unclosed" } }, ["body", "body", "template"]);
+      await expect422(harness.h, "POST", path(), { url: url(), body: { template: "{% if payload.a %}unclosed" } }, ["body", "body", "template"]);
       // No file access from a template.
-      await expect422(h, "POST", path(), { url: url(), body: { template: "{% include 'secrets.json' %}" } }, ["body", "body", "template"]);
+      await expect422(harness.h, "POST", path(), { url: url(), body: { template: "{% include 'secrets.json' %}" } }, ["body", "body", "template"]);
     });
 
     test("a filter with $where, or with an unknown root", async () => {
-      const text = await expect422(h, "POST", path(), { url: url(), filter: { $where: "this.payload.x === 1" } }, ["body", "filter", "$where"]);
+      const text = await expect422(harness.h, "POST", path(), { url: url(), filter: { $where: "this.payload.x === 1" } }, ["body", "filter", "$where"]);
       assert.match(text, /\$where/);
-      await expect422(h, "POST", path(), { url: url(), filter: { "payload.n": { $function: { body: "return true" } } } }, ["body", "filter", "payload.n", "$function"]);
-      await expect422(h, "POST", path(), { url: url(), filter: { "process.env": { $exists: true } } }, ["body", "filter", "process.env"]);
+      await expect422(harness.h, "POST", path(), { url: url(), filter: { "payload.n": { $function: { body: "return true" } } } }, ["body", "filter", "payload.n", "$function"]);
+      await expect422(harness.h, "POST", path(), { url: url(), filter: { "process.env": { $exists: true } } }, ["body", "filter", "process.env"]);
     });
 
     test("options that contradict each other", async () => {
-      await expect422(h, "POST", path(), { url: url(), batch: { maxSize: 10, maxWaitMs: 0 }, body: { fields: { a: "payload.a" }, format: "form" } }, ["body", "batch"]);
+      await expect422(harness.h, "POST", path(), { url: url(), batch: { maxSize: 10, maxWaitMs: 0 }, body: { fields: { a: "payload.a" }, format: "form" } }, ["body", "batch"]);
       // The batch comes from the grist profile: still a contradiction.
-      await expect422(h, "POST", path(), { url: url(), profile: "grist", body: { fields: { a: "payload.a" }, format: "form" } }, ["body", "batch"]);
-      await expect422(h, "POST", path(), { url: url(), batch: { maxSize: 10, maxWaitMs: 0 }, ordering: "none" }, ["body", "ordering"]);
-      await expect422(h, "POST", path(), { url: url(), retryForever: true, retrySchedule: [] }, ["body", "retryForever"]);
+      await expect422(harness.h, "POST", path(), { url: url(), profile: "grist", body: { fields: { a: "payload.a" }, format: "form" } }, ["body", "batch"]);
+      await expect422(harness.h, "POST", path(), { url: url(), batch: { maxSize: 10, maxWaitMs: 0 }, ordering: "none" }, ["body", "ordering"]);
+      await expect422(harness.h, "POST", path(), { url: url(), retryForever: true, retrySchedule: [] }, ["body", "retryForever"]);
       // dastra has no retries: retryForever alone has nothing to repeat.
-      await expect422(h, "POST", path(), { url: url(), profile: "dastra", retryForever: true }, ["body", "retryForever"]);
+      await expect422(harness.h, "POST", path(), { url: url(), profile: "dastra", retryForever: true }, ["body", "retryForever"]);
     });
 
     test("an HMAC signature in a header Herald sets itself, or listed twice", async () => {
       const hmac = (name: string) => ({ scheme: "hmac-sha256", header: name, encoding: "base64" });
-      await expect422(h, "POST", path(), { url: url(), signatures: [hmac("content-type")] }, ["body", "signatures", 0, "header"]);
-      await expect422(h, "POST", path(), { url: url(), signatures: [{ scheme: "standard" }, hmac("webhook-signature")] }, ["body", "signatures", 1, "header"]);
-      await expect422(h, "POST", path(), { url: url(), signatures: [hmac("X-Sig"), hmac("x-sig")] }, ["body", "signatures", 1]);
+      await expect422(harness.h, "POST", path(), { url: url(), signatures: [hmac("content-type")] }, ["body", "signatures", 0, "header"]);
+      await expect422(harness.h, "POST", path(), { url: url(), signatures: [{ scheme: "standard" }, hmac("webhook-signature")] }, ["body", "signatures", 1, "header"]);
+      await expect422(harness.h, "POST", path(), { url: url(), signatures: [hmac("X-Sig"), hmac("x-sig")] }, ["body", "signatures", 1]);
     });
 
     test("misspelt or out-of-range options", async () => {
-      await expect422(h, "POST", path(), { url: url(), batch: { maxSize: 10, maxWait: 5 } }, ["body", "batch"]);
-      await expect422(h, "POST", path(), { url: url(), method: "GET" }, ["body", "method"]);
-      await expect422(h, "POST", path(), { url: url(), timeoutMs: 10 }, ["body", "timeoutMs"]);
-      await expect422(h, "POST", path(), { url: url(), body: { fields: { a: "env.HOME" }, format: "json" } }, ["body", "body", "fields", "a"]);
+      await expect422(harness.h, "POST", path(), { url: url(), batch: { maxSize: 10, maxWait: 5 } }, ["body", "batch"]);
+      await expect422(harness.h, "POST", path(), { url: url(), method: "GET" }, ["body", "method"]);
+      await expect422(harness.h, "POST", path(), { url: url(), timeoutMs: 10 }, ["body", "timeoutMs"]);
+      await expect422(harness.h, "POST", path(), { url: url(), body: { fields: { a: "env.HOME" }, format: "json" } }, ["body", "body", "fields", "a"]);
     });
 
     test("a refused PATCH leaves the endpoint as it was", async () => {
-      const endpoint = await createEndpoint(h, appId, { url: url(), timeoutMs: 2000 });
-      await expect422(h, "PATCH", `${path()}/${endpoint.id}`, { timeoutMs: 3000, filter: { $where: "1" } }, ["body", "filter", "$where"]);
-      const after = await getEndpoint(h, appId, endpoint.id);
+      const endpoint = await createEndpoint(harness.h, appId, { url: url(), timeoutMs: 2000 });
+      await expect422(harness.h, "PATCH", `${path()}/${endpoint.id}`, { timeoutMs: 3000, filter: { $where: "1" } }, ["body", "filter", "$where"]);
+      const after = await getEndpoint(harness.h, appId, endpoint.id);
       assert.equal(after.timeoutMs, 2000);
       assert.equal(after.filter, null);
     });
   });
 
   test("GET /api/v1/profiles documents the 7 profiles and their defaults", async () => {
-    const list = (await call(h, "GET", "/api/v1/profiles", undefined, 200)).body as { data: ProfileView[] };
+    const list = (await call(harness.h, "GET", "/api/v1/profiles", undefined, 200)).body as { data: ProfileView[] };
     assert.deepEqual(list.data.map((profile) => profile.name), PROFILE_NAMES);
     for (const profile of list.data) {
       assert.ok(profile.description.length > 0);
@@ -158,32 +146,32 @@ describe("delivery options", () => {
     assert.equal(byName.get("grist")!.ordering, "fifo");
     assert.equal(byName.get("frappe")!.acceptStatus, "<400");
 
-    const one = (await call(h, "GET", "/api/v1/profiles/dastra", undefined, 200)).body as ProfileView;
+    const one = (await call(harness.h, "GET", "/api/v1/profiles/dastra", undefined, 200)).body as ProfileView;
     assert.deepEqual(one, list.data.find((profile) => profile.name === "dastra"));
-    assert.equal((await call(h, "GET", "/api/v1/profiles/zapier")).status, 404);
+    assert.equal((await call(harness.h, "GET", "/api/v1/profiles/zapier")).status, 404);
   });
 
   test("GET shows own values (null when inherited) and effectiveOptions; PATCH overrides one option, null resets it", async () => {
-    const created = await createEndpoint(h, appId, { url: receiver.url + "/validation", profile: "frappe" });
+    const created = await createEndpoint(harness.h, appId, { url: harness.receiver.url + "/validation", profile: "frappe" });
     for (const name of OPTION_NAMES) assert.equal(created[name], null, `${name} should be inherited`);
     assert.equal(created.effectiveOptions.timeoutMs, 5000);
 
-    const overridden = await patchEndpoint(h, appId, created.id, { timeoutMs: 2500, method: "DELETE" });
+    const overridden = await patchEndpoint(harness.h, appId, created.id, { timeoutMs: 2500, method: "DELETE" });
     assert.equal(overridden.timeoutMs, 2500);
     assert.equal(overridden.method, "DELETE");
     assert.equal(overridden.effectiveOptions.timeoutMs, 2500);
     assert.equal(overridden.effectiveOptions.method, "DELETE");
     assert.equal(overridden.effectiveOptions.acceptStatus, "<400", "other options still come from the profile");
-    assert.deepEqual(await getEndpoint(h, appId, created.id), overridden);
+    assert.deepEqual(await getEndpoint(harness.h, appId, created.id), overridden);
 
     // PATCH leaves out what it does not name; null resets to the profile's value.
-    const reset = await patchEndpoint(h, appId, created.id, { timeoutMs: null });
+    const reset = await patchEndpoint(harness.h, appId, created.id, { timeoutMs: null });
     assert.equal(reset.timeoutMs, null);
     assert.equal(reset.effectiveOptions.timeoutMs, 5000);
     assert.equal(reset.method, "DELETE");
 
     // Switching profile keeps the endpoint's own values over the new profile's.
-    const switched = await patchEndpoint(h, appId, created.id, { profile: "dastra" });
+    const switched = await patchEndpoint(harness.h, appId, created.id, { profile: "dastra" });
     assert.equal(switched.profile, "dastra");
     assert.equal(switched.effectiveOptions.method, "DELETE");
     assert.equal(switched.effectiveOptions.timeoutMs, 10_000);
@@ -191,8 +179,8 @@ describe("delivery options", () => {
   });
 
   test("messages keep metadata and previous, and return them", async () => {
-    const appId = await createApp(h, "No endpoints");
-    const created = await postMessage(h, appId, {
+    const appId = await createApp(harness.h, "No endpoints");
+    const created = await postMessage(harness.h, appId, {
       eventType: "row.updated",
       payload: { id: 1, a: 2 },
       metadata: { userId: "u-1", source: "import" },
@@ -200,18 +188,18 @@ describe("delivery options", () => {
     });
     assert.deepEqual(created.metadata, { userId: "u-1", source: "import" });
     assert.deepEqual(created.previous, { id: 1, a: 1 });
-    const fetched = (await call(h, "GET", `/api/v1/app/${appId}/msg/${created.id}`, undefined, 200)).body as MessageView;
+    const fetched = (await call(harness.h, "GET", `/api/v1/app/${appId}/msg/${created.id}`, undefined, 200)).body as MessageView;
     assert.deepEqual([fetched.metadata, fetched.previous], [created.metadata, created.previous]);
-    const plain = await postMessage(h, appId, { eventType: "row.updated", payload: {} });
+    const plain = await postMessage(harness.h, appId, { eventType: "row.updated", payload: {} });
     assert.deepEqual([plain.metadata, plain.previous], [{}, null]);
   });
 
   test("profile svix: svix-id, svix-timestamp, svix-signature, verified by the svix SDK", async () => {
-    const app = await createApp(h, "Svix receiver");
-    const endpoint = await createEndpoint(h, app, { url: receiver.url + "/svix", profile: "svix" });
-    const { key } = await secretOf(h, app, endpoint.id);
-    const message = await postMessage(h, app, { eventType: "invoice.paid", payload: { id: "inv_1", amount: 12 } });
-    await h.herald.worker!.drain();
+    const app = await createApp(harness.h, "Svix receiver");
+    const endpoint = await createEndpoint(harness.h, app, { url: harness.receiver.url + "/svix", profile: "svix" });
+    const { key } = await secretOf(harness.h, app, endpoint.id);
+    const message = await postMessage(harness.h, app, { eventType: "invoice.paid", payload: { id: "inv_1", amount: 12 } });
+    await harness.h.herald.worker!.drain();
     const [request] = to("/svix");
     assert.equal(header(request, "svix-id"), message.id);
     assert.deepEqual(webhookHeaderNames(request).sort(), ["svix-id", "svix-signature", "svix-timestamp"]);
@@ -219,12 +207,12 @@ describe("delivery options", () => {
   });
 
   test("standard + ed25519: v1 verifies with standardwebhooks, v1a with the whpk_ public key", async () => {
-    const app = await createApp(h, "Ed25519 receiver");
-    const endpoint = await createEndpoint(h, app, { url: receiver.url + "/ed", signatures: [{ scheme: "standard" }, { scheme: "ed25519" }] });
-    const secret = await secretOf(h, app, endpoint.id);
+    const app = await createApp(harness.h, "Ed25519 receiver");
+    const endpoint = await createEndpoint(harness.h, app, { url: harness.receiver.url + "/ed", signatures: [{ scheme: "standard" }, { scheme: "ed25519" }] });
+    const secret = await secretOf(harness.h, app, endpoint.id);
     assert.match(secret.publicKey ?? "", /^whpk_[A-Za-z0-9+/]{43}=$/);
-    const message = await postMessage(h, app, { eventType: "invoice.paid", payload: { id: "inv_2" } });
-    await h.herald.worker!.drain();
+    const message = await postMessage(harness.h, app, { eventType: "invoice.paid", payload: { id: "inv_2" } });
+    await harness.h.herald.worker!.drain();
     const [request] = to("/ed");
 
     assert.deepEqual(new StandardWebhook(secret.key).verify(request.body, headersOf(request)), { id: "inv_2" });
@@ -241,16 +229,16 @@ describe("delivery options", () => {
     assert.equal(verify(null, Buffer.from(`${id}.${timestamp}.${request.body} `), publicKey, v1a[0]), false);
 
     // Without ed25519 there is no public key to show.
-    const plain = await createEndpoint(h, app, { url: receiver.url + "/plain" });
-    assert.equal((await secretOf(h, app, plain.id)).publicKey, undefined);
+    const plain = await createEndpoint(harness.h, app, { url: harness.receiver.url + "/plain" });
+    assert.equal((await secretOf(harness.h, app, plain.id)).publicKey, undefined);
   });
 
   test("ed25519 alone still sends the webhook-* headers, with only a v1a signature", async () => {
-    const app = await createApp(h, "Ed25519 only");
-    const endpoint = await createEndpoint(h, app, { url: receiver.url + "/ed-only", signatures: [{ scheme: "ed25519" }] });
-    const secret = await secretOf(h, app, endpoint.id);
-    await postMessage(h, app, { eventType: "invoice.paid", payload: { id: "inv_3" } });
-    await h.herald.worker!.drain();
+    const app = await createApp(harness.h, "Ed25519 only");
+    const endpoint = await createEndpoint(harness.h, app, { url: harness.receiver.url + "/ed-only", signatures: [{ scheme: "ed25519" }] });
+    const secret = await secretOf(harness.h, app, endpoint.id);
+    await postMessage(harness.h, app, { eventType: "invoice.paid", payload: { id: "inv_3" } });
+    await harness.h.herald.worker!.drain();
     const [request] = to("/ed-only");
     const signatures = header(request, "webhook-signature").split(" ");
     assert.ok(signatures.every((signature) => signature.startsWith("v1a,")), header(request, "webhook-signature"));
@@ -259,11 +247,11 @@ describe("delivery options", () => {
   });
 
   test("ordering fifo: a failing head blocks the rest until it succeeds, then 1..5 in order", async () => {
-    const app = await createApp(h, "FIFO");
-    const endpoint: EndpointView = await createEndpoint(h, app, { url: receiver.url + "/fifo", ordering: "fifo", retrySchedule: [1, 1, 1] });
-    const { key } = await secretOf(h, app, endpoint.id);
+    const app = await createApp(harness.h, "FIFO");
+    const endpoint: EndpointView = await createEndpoint(harness.h, app, { url: harness.receiver.url + "/fifo", ordering: "fifo", retrySchedule: [1, 1, 1] });
+    const { key } = await secretOf(harness.h, app, endpoint.id);
     let headFailures = 0;
-    receiver.respond = (request) => {
+    harness.receiver.respond = (request) => {
       const { n } = JSON.parse(request.body) as { n: number };
       if (n === 1 && headFailures < 2) {
         headFailures += 1;
@@ -271,34 +259,34 @@ describe("delivery options", () => {
       }
       return { status: 200 };
     };
-    for (let n = 1; n <= 5; n++) await postMessage(h, app, { eventType: "order.step", payload: { n } });
-    await h.herald.worker!.drain();
+    for (let n = 1; n <= 5; n++) await postMessage(harness.h, app, { eventType: "order.step", payload: { n } });
+    await harness.h.herald.worker!.drain();
     const sequence = () => to("/fifo").map((request) => (JSON.parse(request.body) as { n: number }).n);
     assert.deepEqual(sequence(), [1]);
     clock.advance(SECOND);
-    await h.herald.worker!.drain();
+    await harness.h.herald.worker!.drain();
     assert.deepEqual(sequence(), [1, 1]);
     clock.advance(SECOND);
-    await h.herald.worker!.drain();
+    await harness.h.herald.worker!.drain();
     assert.deepEqual(sequence(), [1, 1, 1, 2, 3, 4, 5]);
     for (const request of to("/fifo")) new StandardWebhook(key).verify(request.body, headersOf(request));
   });
 
   test("profile codat: webhook-* headers verified with standardwebhooks; company tags are channels (any match)", async () => {
-    const app = await createApp(h, "Codat client");
-    const endpoint = await createEndpoint(h, app, { url: receiver.url + "/codat", profile: "codat", channels: ["region:uk", "tier:gold"] });
-    const { key } = await secretOf(h, app, endpoint.id);
+    const app = await createApp(harness.h, "Codat client");
+    const endpoint = await createEndpoint(harness.h, app, { url: harness.receiver.url + "/codat", profile: "codat", channels: ["region:uk", "tier:gold"] });
+    const { key } = await secretOf(harness.h, app, endpoint.id);
     const envelope = (companyId: string) => ({
       id: `evt-${companyId}`,
       eventType: "company.created",
       generatedDate: new Date(clock.now()).toISOString(),
       payload: { referenceCompany: { id: companyId, tags: { region: "uk" } } },
     });
-    await postMessage(h, app, { eventType: "company.created", payload: envelope("c-1"), channels: ["region:uk"] });
-    await postMessage(h, app, { eventType: "company.created", payload: envelope("c-2"), channels: ["region:fr"] });
-    await postMessage(h, app, { eventType: "company.created", payload: envelope("c-3") });
-    await postMessage(h, app, { eventType: "company.created", payload: envelope("c-4"), channels: ["region:fr", "tier:gold"] });
-    await h.herald.worker!.drain();
+    await postMessage(harness.h, app, { eventType: "company.created", payload: envelope("c-1"), channels: ["region:uk"] });
+    await postMessage(harness.h, app, { eventType: "company.created", payload: envelope("c-2"), channels: ["region:fr"] });
+    await postMessage(harness.h, app, { eventType: "company.created", payload: envelope("c-3") });
+    await postMessage(harness.h, app, { eventType: "company.created", payload: envelope("c-4"), channels: ["region:fr", "tier:gold"] });
+    await harness.h.herald.worker!.drain();
 
     const verified = to("/codat").map((request) => new StandardWebhook(key).verify(request.body, headersOf(request)) as { id: string });
     assert.deepEqual(verified.map((event) => event.id).sort(), ["evt-c-1", "evt-c-4"]);

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { after, afterEach, before } from "node:test";
 
-import { api, type TestHerald } from "../helpers/herald.ts";
-import type { ReceivedRequest } from "../helpers/receiver.ts";
+import type { Clock } from "../../src/domain/clock.ts";
+import { api, startTestHerald, type TestHerald } from "../helpers/herald.ts";
+import { type ReceivedRequest, type Receiver, startReceiver } from "../helpers/receiver.ts";
 
 /**
  * Shared helpers for the compatibility-profile tests (not a test file itself). Endpoints with
@@ -41,6 +43,30 @@ export interface AttemptView {
 
 export interface ValidationBody {
   detail: { loc: (string | number)[]; msg: string; type: string }[];
+}
+
+/** The Herald and the receiver a describe block shares; both are set once its `before` hook has run. */
+export interface HeraldWithReceiver {
+  h: TestHerald;
+  receiver: Receiver;
+}
+
+/** Call inside a describe: starts a Herald (`clock`, random 0.5 = no jitter) and a receiver before its tests, closes both after, and clears the receiver's requests and replies (back to 200) after each test. */
+export function useHeraldWithReceiver(clock: Clock): HeraldWithReceiver {
+  const harness = {} as HeraldWithReceiver;
+  before(async () => {
+    harness.h = await startTestHerald({ clock, random: () => 0.5 });
+    harness.receiver = await startReceiver();
+  });
+  after(async () => {
+    await harness.h.close();
+    await harness.receiver.close();
+  });
+  afterEach(() => {
+    harness.receiver.requests.length = 0;
+    harness.receiver.respond = () => ({ status: 200 });
+  });
+  return harness;
 }
 
 /** Raw API call as admin; asserts the status when `expect` is given. */
