@@ -85,7 +85,16 @@ export async function startHerald(config: ResolvedConfig, options: HeraldOptions
     trustedCa: config.trustedCa,
   });
   if (options.worker) {
-    worker = makeWorker({ store, clock, config, sender, operationalEvents, logger: logger.child({ role: "worker" }), random: options.random ?? Math.random });
+    worker = makeWorker({
+      store,
+      clock,
+      config,
+      sender,
+      operationalEvents,
+      addressPolicy,
+      logger: logger.child({ role: "worker" }),
+      random: options.random ?? Math.random,
+    });
     worker.start();
   }
 

@@ -16,6 +16,7 @@ import { endpointExtraRoutes } from "./routes/endpoint-extras.ts";
 import { endpointMtlsRoutes } from "./routes/endpoint-mtls.ts";
 import { endpointQueueRoutes } from "./routes/endpoint-queue.ts";
 import { endpointReplayRoutes } from "./routes/endpoint-replay.ts";
+import { endpointTransformationRoutes } from "./routes/endpoint-transformation.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { eventTypeRetryRoutes } from "./routes/event-type-retry.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
@@ -135,6 +136,7 @@ export async function buildApi(context: ApiContext, options: { logger?: FastifyB
     endpointExtraRoutes,
     endpointQueueRoutes,
     endpointMtlsRoutes,
+    endpointTransformationRoutes,
     endpointReplayRoutes,
     profileRoutes,
     messageRoutes,

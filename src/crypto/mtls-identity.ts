@@ -41,3 +41,21 @@ export function describeCertificate(identity: MtlsIdentity) {
     fingerprint256: certificate.fingerprint256,
   };
 }
+
+/** Parsed identities by their stored text: parsing checks the key against the certificate, which is not free. */
+const parsedIdentities = new Map<string, MtlsIdentity | null>();
+const MAX_PARSED_IDENTITIES = 1000;
+
+/** The endpoint's identity ready for the TLS handshake; null when it has none (or it no longer parses). */
+export function mtlsIdentityOf(endpoint: { mtlsIdentity: string | null }): MtlsIdentity | null {
+  const text = endpoint.mtlsIdentity;
+  if (text === null) return null;
+  let identity = parsedIdentities.get(text);
+  if (identity === undefined) {
+    const parsed = parseMtlsIdentity(text);
+    identity = "error" in parsed ? null : parsed;
+    if (parsedIdentities.size >= MAX_PARSED_IDENTITIES) parsedIdentities.clear();
+    parsedIdentities.set(text, identity);
+  }
+  return identity;
+}

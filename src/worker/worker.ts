@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Job } from "../store/store.ts";
 import { runDeliverJob } from "./deliver-job.ts";
 import { runFanoutJob } from "./fanout-job.ts";
+import { makeLookups } from "./lookups.ts";
 import { runBackgroundTaskJob } from "./recover-task.ts";
 import { RETENTION_INTERVAL_MS, runRetention } from "./retention-loop.ts";
 import { LEASE_MS, LEASE_RENEW_MS, leaseFor, type WorkerDeps } from "./worker-deps.ts";
@@ -37,14 +38,19 @@ export const POLL_INTERVAL_MS = 250;
 const CLAIM_BATCH = 100;
 const MAX_BACKOFF_MS = 5_000;
 
-export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs"> & { workerId?: string }): Worker {
+export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups"> & { workerId?: string }): Worker {
   /** Jobs being run, by id: their leases are renewed until they finish. */
   const held = new Map<number, Job>();
   function holdJobs(jobs: Job[]): () => void {
     for (const job of jobs) held.set(job.id, job);
     return () => jobs.forEach((job) => held.delete(job.id));
   }
-  const deps: WorkerDeps = { ...options, workerId: options.workerId ?? randomUUID(), holdJobs };
+  const deps: WorkerDeps = {
+    ...options,
+    workerId: options.workerId ?? randomUUID(),
+    holdJobs,
+    lookups: makeLookups(options.store, options.clock),
+  };
   const { store, logger } = deps;
   const concurrency = deps.config.workerConcurrency;
   const inFlight = new Set<Promise<void>>();
