@@ -85,6 +85,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     retentionTimer.unref();
   }
 
+  /** Jobs finished so far: a job finishing while a claim runs may have queued work that claim missed. */
+  let jobsFinished = 0;
   /** A wake-up that came while the loop was busy (not sleeping) is kept for its next sleep. */
   let wakePending = false;
 
@@ -98,6 +100,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     const promise = runJob(job)
       .catch((error: unknown) => logger.error({ err: error, jobId: job.id, kind: job.kind }, "job failed; its lease will expire and it will run again"))
       .finally(() => {
+        jobsFinished += 1;
         held.delete(job.id);
         inFlight.delete(promise);
         wake();
@@ -145,9 +148,12 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
   async function loop(): Promise<void> {
     while (running) {
       // Only drain() calls made before this claim started may be answered by its result: a claim
-      // already under way when the clock moved cannot have seen the jobs that became due.
+      // already under way when the clock moved cannot have seen the jobs that became due. Nor can
+      // it have seen work queued by a job that finished while it ran (a fan-out's lane jobs), so
+      // such a claim answers no one either.
       const armedWaiters = idleWaiters;
       idleWaiters = [];
+      const finishedBeforeClaim = jobsFinished;
       const room = concurrency - inFlight.size;
       let claimed: Job[] = [];
       if (room > 0) {
@@ -166,7 +172,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
         }
       }
       claimed.forEach(track);
-      if (claimed.length === 0 && inFlight.size === 0) armedWaiters.forEach((resolve) => resolve());
+      const idle = claimed.length === 0 && inFlight.size === 0 && jobsFinished === finishedBeforeClaim;
+      if (idle) armedWaiters.forEach((resolve) => resolve());
       else idleWaiters.unshift(...armedWaiters);
       if (claimed.length > 0 && claimed.length === Math.min(room, CLAIM_BATCH)) continue;
       if (claimed.length === 0 || room <= 0) await sleep(POLL_INTERVAL_MS);
