@@ -1,21 +1,11 @@
-// What the main thread and a sandbox worker exchange. Jobs and replies go through a MessagePort;
-// the main thread blocks on a shared flag (Atomics.wait) until the reply is posted, then reads it
-// with receiveMessageOnPort, which is what keeps the public API synchronous.
+// What the main thread and a sandbox worker exchange, all through one MessagePort: the worker
+// posts `ready` once QuickJS has loaded (or exits if it cannot load it), then answers each job
+// with one `reply`, in order. The main thread waits for messages asynchronously, never blocking.
 
 import type { MessagePort } from "node:worker_threads";
 
-/** Index in the shared flags: 0 while a job is running, 1 once its reply has been posted. */
-export const FLAG_REPLIED = 0;
-/** Index in the shared flags: one of the BOOT_* states. */
-export const FLAG_BOOT = 1;
-export const BOOT_STARTING = 0;
-export const BOOT_READY = 1;
-export const BOOT_FAILED = 2;
-
 export interface SandboxWorkerData {
   port: MessagePort;
-  /** Int32Array over a SharedArrayBuffer, indexed by FLAG_*. */
-  flags: Int32Array;
   /** Heap cap for this worker's QuickJS module, on top of the module's initial memory. */
   memoryBytes: number;
 }
@@ -45,3 +35,6 @@ export type SandboxReply =
       retire: boolean;
       stats: WorkerStats;
     };
+
+/** A message from a worker to the main thread. */
+export type WorkerMessage = { type: "ready" } | { type: "reply"; reply: SandboxReply };

@@ -1,6 +1,6 @@
 // Entry point of a sandbox worker thread (started by sandbox-host.ts). It loads one QuickJS
 // module whose WebAssembly memory has a hard maximum, then runs jobs one at a time, each in a
-// fresh SandboxSession, and answers through the shared port and flags (see sandbox-protocol.ts).
+// fresh SandboxSession, and answers through its port (see sandbox-protocol.ts).
 //
 // The memory maximum is what bounds a run's total memory: QuickJS's own limit only refuses single
 // allocations larger than the limit in this build (quickjs-emscripten issue #271: its allocator
@@ -11,16 +11,7 @@ import { workerData } from "node:worker_threads";
 
 import { newQuickJSWASMModule, newVariant, type QuickJSWASMModule, RELEASE_SYNC } from "quickjs-emscripten";
 
-import {
-  BOOT_FAILED,
-  BOOT_READY,
-  FLAG_BOOT,
-  FLAG_REPLIED,
-  type SandboxJob,
-  type SandboxReply,
-  type SandboxWorkerData,
-  type WorkerStats,
-} from "./sandbox-protocol.ts";
+import type { SandboxJob, SandboxReply, SandboxWorkerData, WorkerMessage, WorkerStats } from "./sandbox-protocol.ts";
 import { SandboxSession, sessionCounts } from "./sandbox-session.ts";
 import { TransformationError } from "./transformation-error.ts";
 
@@ -31,29 +22,23 @@ const WASM_PAGE_BYTES = 64 * 1024;
 /** The module's declared initial memory (Emscripten's default INITIAL_MEMORY, 16 MiB). */
 const INITIAL_PAGES = 256;
 
-const { port, flags, memoryBytes } = workerData as SandboxWorkerData;
+const { port, memoryBytes } = workerData as SandboxWorkerData;
 
-let module: QuickJSWASMModule;
-try {
-  const memory = new WebAssembly.Memory({
-    initial: INITIAL_PAGES,
-    maximum: INITIAL_PAGES + Math.ceil(memoryBytes / WASM_PAGE_BYTES),
-  });
-  module = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: memory }));
-} catch (error) {
-  Atomics.store(flags, FLAG_BOOT, BOOT_FAILED);
-  Atomics.notify(flags, FLAG_BOOT);
-  throw error;
-}
+// If this throws, the worker exits without posting `ready`, which the main thread reports.
+const module: QuickJSWASMModule = await newQuickJSWASMModule(
+  newVariant(RELEASE_SYNC, {
+    wasmMemory: new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: INITIAL_PAGES + Math.ceil(memoryBytes / WASM_PAGE_BYTES) }),
+  }),
+);
 
 port.on("message", (job: SandboxJob) => {
-  const reply = runJob(job);
-  port.postMessage(reply);
-  Atomics.store(flags, FLAG_REPLIED, 1);
-  Atomics.notify(flags, FLAG_REPLIED);
+  post({ type: "reply", reply: runJob(job) });
 });
-Atomics.store(flags, FLAG_BOOT, BOOT_READY);
-Atomics.notify(flags, FLAG_BOOT);
+post({ type: "ready" });
+
+function post(message: WorkerMessage): void {
+  port.postMessage(message);
+}
 
 function runJob(job: SandboxJob): SandboxReply {
   let outcome: { ok: true; json: string | null } | { ok: false; error: TransformationError };

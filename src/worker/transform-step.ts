@@ -1,7 +1,7 @@
 import type { ResolvedDeliveryOptions } from "../domain/delivery-options.ts";
 import type { Endpoint, Message } from "../domain/types.ts";
 import { checkEndpointUrl } from "../net/address-policy.ts";
-import { initTransformations, runTransformation, TransformationError } from "../transform/sandbox.ts";
+import { runTransformationAsync, TransformationError } from "../transform/sandbox.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
 /** What an endpoint's transformation made of the messages of one request. */
@@ -19,13 +19,12 @@ export type Transformed =
 export async function transformMessages(deps: WorkerDeps, endpoint: Endpoint, options: ResolvedDeliveryOptions, messages: Message[]): Promise<Transformed> {
   const { code, enabled } = endpoint.transformation;
   if (!enabled || code === null) return { ok: true, method: options.method, url: endpoint.url, messages };
-  await initTransformations();
   let target: { method: string; url: string } | null = null;
   const transformed: (Message | null)[] = [];
   for (const message of messages) {
     if (message.payload === null) return { ok: false, error: "The message's content has expired or was expunged" };
     try {
-      const result = runTransformation(code, {
+      const result = await runTransformationAsync(code, {
         method: options.method === "PUT" ? "PUT" : "POST",
         url: endpoint.url,
         payload: JSON.parse(message.payload) as unknown,

@@ -3,7 +3,7 @@ import { Type } from "@sinclair/typebox";
 import type { Endpoint } from "../../domain/types.ts";
 import { checkEndpointUrl } from "../../net/address-policy.ts";
 import { endpointEventData } from "../../operational/operational-events.ts";
-import { checkTransformation, initTransformations, runTransformation, TransformationError } from "../../transform/sandbox.ts";
+import { checkTransformationAsync, runTransformationAsync, TransformationError } from "../../transform/sandbox.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { FieldError } from "../errors.ts";
 import { AnyObject, DateTime, EndpointParams, EventTypeName, Nullable } from "../schemas/common.ts";
@@ -22,8 +22,7 @@ const TransformationOut = Type.Object({
 
 /** Refuses code that does not compile or defines no handler, naming the field (and the line). */
 async function checkCode(code: string): Promise<void> {
-  await initTransformations();
-  const problem = checkTransformation(code);
+  const problem = await checkTransformationAsync(code);
   if (problem) throw new FieldError(["body", "code"], problem.message);
 }
 
@@ -102,7 +101,7 @@ export async function endpointTransformationRoutes(app: Api, context: ApiContext
       const { endpoint } = await requireEndpoint(context, request, request.params);
       await checkCode(request.body.code);
       try {
-        const result = runTransformation(request.body.code, {
+        const result = await runTransformationAsync(request.body.code, {
           method: "POST",
           url: endpoint.url,
           payload: request.body.payload,
