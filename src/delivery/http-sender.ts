@@ -109,7 +109,13 @@ export function makeHttpSender(options: HttpSenderOptions): HttpSender {
         }
         return { kind: "response", status: response.statusCode, headers, body, durationMs: elapsed() };
       } catch (error) {
-        return { kind: "error", ...describeError(error, outbound.timeoutMs), durationMs: elapsed() };
+        const described = describeError(error, outbound.timeoutMs);
+        // Under TLS 1.3 a server that wants a client certificate closes the connection after the
+        // handshake, so all undici sees is the socket closing: say what it most likely means.
+        if (outbound.url.startsWith("https:") && !outbound.clientIdentity && (described.code === "UND_ERR_SOCKET" || described.code === "ECONNRESET")) {
+          described.message += " (if the receiver requires a client certificate, set the endpoint's mTLS identity)";
+        }
+        return { kind: "error", ...described, durationMs: elapsed() };
       }
     },
     async close() {

@@ -19,6 +19,6 @@ export async function waitForRateSlot(deps: WorkerDeps, job: Job, endpoint: Endp
   const slot = await deps.store.reserveDeliverySlot(job.appId, endpoint.id, now, Math.ceil(1000 / rate));
   if (slot <= now) return false;
   // If the lease was lost meanwhile, the job is another worker's now; either way this one stops.
-  await deps.store.postponeJob(job, slot);
+  if (await deps.store.postponeJob(job, slot)) deps.wakeAt(slot);
   return true;
 }

@@ -26,6 +26,8 @@ export interface WorkerDeps {
    * renews; returns the function that stops renewing them.
    */
   holdJobs(jobs: Job[]): () => void;
+  /** Wakes this worker at `time` (a rate-limited delivery's slot), sooner than its next poll. */
+  wakeAt(time: number): void;
 }
 
 /**

@@ -38,7 +38,7 @@ export const POLL_INTERVAL_MS = 250;
 const CLAIM_BATCH = 100;
 const MAX_BACKOFF_MS = 5_000;
 
-export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups"> & { workerId?: string }): Worker {
+export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups" | "wakeAt"> & { workerId?: string }): Worker {
   /** Jobs being run, by id: their leases are renewed until they finish. */
   const held = new Map<number, Job>();
   function holdJobs(jobs: Job[]): () => void {
@@ -49,6 +49,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     ...options,
     workerId: options.workerId ?? randomUUID(),
     holdJobs,
+    wakeAt,
     lookups: makeLookups(options.store, options.clock),
   };
   const { store, logger } = deps;
@@ -83,6 +84,20 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
         .finally(() => (retentionRun = null));
     }, RETENTION_INTERVAL_MS);
     retentionTimer.unref();
+  }
+
+  /** The one timer set by wakeAt, for the earliest time asked. */
+  let wakeTimer: { at: number; timer: NodeJS.Timeout } | null = null;
+
+  function wakeAt(time: number): void {
+    if (wakeTimer && wakeTimer.at <= time) return;
+    if (wakeTimer) clearTimeout(wakeTimer.timer);
+    const timer = setTimeout(() => {
+      wakeTimer = null;
+      wake();
+    }, Math.max(0, time - deps.clock.now()));
+    timer.unref();
+    wakeTimer = { at: time, timer };
   }
 
   /** Jobs finished so far: a job finishing while a claim runs may have queued work that claim missed. */

@@ -30,7 +30,7 @@ describe("consumers: rate limits", () => {
 
   /** Arrival times (ms) of the requests to `path`, after checking each message arrived exactly once. */
   async function arrivalsOf(path: string, msgIds: string[]): Promise<number[]> {
-    const requests = await waitUntil(
+    await waitUntil(
       `${msgIds.length} deliveries to ${path}`,
       async () => {
         const got = receiver.requests.filter((request) => request.path === path);

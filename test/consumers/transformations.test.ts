@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { describe, test } from "node:test";
 
 import { ApiException } from "svix";
@@ -20,10 +21,10 @@ import { assertCodatHeaders, CODAT_HEADERS } from "./support.ts";
 /**
  * Hosted Svix's endpoint transformations: `handler(webhook)` runs in the QuickJS sandbox before
  * each delivery and may change method, URL and payload, or cancel. Deliveries go to a real
- * receiver; the manual clock keeps retries out of the way (nothing is retried unless it moves).
+ * receiver; the manual clock (starting now, so signatures verify) keeps retries out of the way.
  */
 describe("consumers: transformations", () => {
-  const clock = makeManualClock(Date.UTC(2031, 2, 1));
+  const clock = makeManualClock(Date.now());
   const harness = useHeraldWithReceiver(clock);
   const drain = () => harness.h.herald.worker!.drain();
 
@@ -126,6 +127,34 @@ describe("consumers: transformations", () => {
     await postMessage(harness.h, otherApp, { eventType: "invoice.created", payload: { n: 3 } });
     await drain();
     assert.equal(harness.receiver.requests.at(-1)?.path, "/unaffected");
+  });
+
+  test("an infinite loop runs off the main thread: Herald's event loop never stalls for the length of the CPU limit", async () => {
+    const { appId } = await transformedEndpoint("function handler(webhook) { while (true) {} }");
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    try {
+      for (let n = 0; n < 3; n++) await postMessage(harness.h, appId, { eventType: "invoice.created", payload: { n } });
+      await drain();
+    } finally {
+      delay.disable();
+    }
+    // Three runs of 250 ms each: a sandbox on the main thread would stall it for at least that long each time.
+    const maxMs = delay.max / 1e6;
+    assert.ok(maxMs < 200, `the event loop stalled for ${maxMs.toFixed(0)} ms`);
+    assert.equal(harness.receiver.requests.length, 0);
+  });
+
+  test("a URL the transformation sets is checked like a saved one: a metadata address fails the attempt and is refused by simulate", async () => {
+    const code = 'function handler(webhook) { webhook.url = "http://169.254.169.254/latest/meta-data"; return webhook; }';
+    const { appId, endpointId } = await transformedEndpoint(code);
+    const message = await postMessage(harness.h, appId, { eventType: "invoice.created", payload: {} });
+    await drain();
+    assert.equal(harness.receiver.requests.length, 0);
+    const [attempt] = await messageAttempts(harness.h, appId, message.id);
+    assert.equal(attempt.status, 2);
+    assert.match(attempt.response, /may not call/);
+    await expect422(harness.h, "POST", `/api/v1/app/${appId}/endpoint/${endpointId}/transformation/simulate`, { code, eventType: "invoice.created", payload: {} }, ["body", "code"]);
   });
 
   test("the sandbox has none of the host's require, process, fetch, Buffer or globals", async () => {
