@@ -52,6 +52,18 @@ const st = {
   ),
 };
 
+/** Parameters of the endpoint-and-message-window queries (recover, replay-missing): $1 … $6. */
+function windowParams(appId: string, endpointId: string, range: { since: number; until: number; afterMsgId: string | null; limit: number }) {
+  return [
+    endpointId,
+    appId,
+    idLowerBoundAt("message", range.since),
+    idLowerBoundAt("message", range.until),
+    range.afterMsgId ?? "",
+    Math.max(0, Math.floor(range.limit)),
+  ];
+}
+
 export function makeAttemptStore({ pool }: PostgresContext): AttemptStore {
   return {
     async listAttempts(appId, filter) {
@@ -140,26 +152,12 @@ export function makeAttemptStore({ pool }: PostgresContext): AttemptStore {
     async listFailedMessageIds(appId, endpointId, range) {
       // status = fail means the last attempt failed and no retry is left: a later success would
       // have set the destination to success, so "failed and never succeeded" is exactly status fail.
-      const rows = await queryRows(pool, st.failed, [
-        endpointId,
-        appId,
-        idLowerBoundAt("message", range.since),
-        idLowerBoundAt("message", range.until),
-        range.afterMsgId ?? "",
-        Math.max(0, Math.floor(range.limit)),
-      ]);
+      const rows = await queryRows(pool, st.failed, windowParams(appId, endpointId, range));
       return rows.map((row) => row.msg_id);
     },
 
     async listMessagesMissingDestination(appId, endpointId, range) {
-      const rows = await queryRows(pool, st.missing, [
-        endpointId,
-        appId,
-        idLowerBoundAt("message", range.since),
-        idLowerBoundAt("message", range.until),
-        range.afterMsgId ?? "",
-        Math.max(0, Math.floor(range.limit)),
-      ]);
+      const rows = await queryRows(pool, st.missing, windowParams(appId, endpointId, range));
       return rows.map(rowToMessage);
     },
   };
