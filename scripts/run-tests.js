@@ -4,7 +4,7 @@
 // - A PostgreSQL server for the run is started here (unless TEST_DATABASE_URL names one), so every
 //   test process shares it and each test makes its own database on it.
 // - Every file runs once with HERALD_TEST_ENGINE=sqlite; the end-to-end suites that go through the
-//   store (test/api, test/delivery, test/profiles) run a second time with HERALD_TEST_ENGINE=postgres. The store
+//   store (test/api, test/delivery, test/profiles, test/consumers) run a second time with HERALD_TEST_ENGINE=postgres. The store
 //   contract tests in test/store loop over both engines themselves.
 // - The last line is the combined count, "N passed, N failed".
 import { spawn } from "node:child_process";
@@ -13,7 +13,7 @@ import path from "node:path";
 
 import { startTestPostgres } from "./test-postgres.js";
 
-const ENGINE_SUITES = ["test/api", "test/delivery", "test/profiles"];
+const ENGINE_SUITES = ["test/api", "test/delivery", "test/profiles", "test/consumers"];
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -78,9 +78,23 @@ export async function startHerald(config: ResolvedConfig, options: HeraldOptions
   const addressPolicy: AddressPolicy = { allowedSubnets: config.allowedSubnets, allowedDomains: config.allowedDomains };
 
   let worker: Worker | null = null;
-  const sender = makeHttpSender({ addressPolicy, proxyUrl: config.proxyUrl, responseBodyLimit: config.responseBodyLimit });
+  const sender = makeHttpSender({
+    addressPolicy,
+    proxyUrl: config.proxyUrl,
+    responseBodyLimit: config.responseBodyLimit,
+    trustedCa: config.trustedCa,
+  });
   if (options.worker) {
-    worker = makeWorker({ store, clock, config, sender, operationalEvents, logger: logger.child({ role: "worker" }), random: options.random ?? Math.random });
+    worker = makeWorker({
+      store,
+      clock,
+      config,
+      sender,
+      operationalEvents,
+      addressPolicy,
+      logger: logger.child({ role: "worker" }),
+      random: options.random ?? Math.random,
+    });
     worker.start();
   }
 

@@ -13,8 +13,12 @@ import { attemptRoutes } from "./routes/attempts.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { backgroundTaskRoutes } from "./routes/background-tasks.ts";
 import { endpointExtraRoutes } from "./routes/endpoint-extras.ts";
+import { endpointMtlsRoutes } from "./routes/endpoint-mtls.ts";
 import { endpointQueueRoutes } from "./routes/endpoint-queue.ts";
+import { endpointReplayRoutes } from "./routes/endpoint-replay.ts";
+import { endpointTransformationRoutes } from "./routes/endpoint-transformation.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
+import { eventTypeRetryRoutes } from "./routes/event-type-retry.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -127,9 +131,13 @@ export async function buildApi(context: ApiContext, options: { logger?: FastifyB
     authRoutes,
     applicationRoutes,
     eventTypeRoutes,
+    eventTypeRetryRoutes,
     endpointRoutes,
     endpointExtraRoutes,
     endpointQueueRoutes,
+    endpointMtlsRoutes,
+    endpointTransformationRoutes,
+    endpointReplayRoutes,
     profileRoutes,
     messageRoutes,
     attemptRoutes,

@@ -132,6 +132,11 @@ export function endpointMessageOut(destination: Destination, message: Message, w
   };
 }
 
+/**
+ * Hosted Svix's BackgroundTaskType has no value for replay-missing: it reports it as
+ * `endpoint.replay`. Herald keeps the precise kind internally (the worker needs it).
+ */
 export function backgroundTaskOut(task: BackgroundTask) {
-  return { id: task.id, status: task.status, task: task.kind, data: task.data, updatedAt: iso(task.updatedAt) };
+  const type = task.kind === "endpoint.replay-missing" ? "endpoint.replay" : task.kind;
+  return { id: task.id, status: task.status, task: type, data: task.data, updatedAt: iso(task.updatedAt) };
 }

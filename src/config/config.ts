@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -28,6 +29,11 @@ export interface ResolvedConfig {
   readonly allowedSubnets: readonly string[];
   readonly allowedDomains: readonly string[];
   readonly proxyUrl: string | null;
+  /**
+   * Extra certificate authorities (PEM text, read from HERALD_TRUSTED_CA_FILE) trusted for endpoint
+   * TLS besides Node's bundled roots: for receivers behind a private PKI.
+   */
+  readonly trustedCa: string | null;
   /** @defaultValue "info" */
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Delays between attempts, seconds. @defaultValue 5,300,1800,7200,18000,36000,36000 */
@@ -113,6 +119,26 @@ function url(source: Source, name: string, protocols: string[]): string | null {
   return value;
 }
 
+/** A PEM file of certificates, read and checked now so a bad path or file stops the start. */
+function pemFile(source: Source, name: string): string | null {
+  const file = optional(source, name);
+  if (file === null) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(name, `cannot be read: ${(error as Error).message}`);
+  }
+  const certificates = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (certificates.length === 0) throw new ConfigError(name, `holds no PEM certificate: ${file}`);
+  try {
+    for (const pem of certificates) new X509Certificate(pem);
+  } catch (error) {
+    throw new ConfigError(name, `holds an unreadable certificate: ${(error as Error).message}`);
+  }
+  return certificates.join("\n");
+}
+
 export function resolveConfig(env: Source = process.env): ResolvedConfig {
   const source: Source = { ...readConfigFile(env), ...env };
   const port = integer(source, "HERALD_PORT", 8071, 0, 65535);
@@ -167,6 +193,7 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     allowedSubnets: Object.freeze(allowedSubnets),
     allowedDomains: Object.freeze(allowedDomains),
     proxyUrl: url(source, "HERALD_PROXY_URL", ["http:", "https:", "socks5:"]),
+    trustedCa: pemFile(source, "HERALD_TRUSTED_CA_FILE"),
     logLevel: logLevel as ResolvedConfig["logLevel"],
     retryScheduleSeconds: Object.freeze([...retryScheduleSeconds]),
     requestTimeoutMs: integer(source, "HERALD_REQUEST_TIMEOUT_MS", 15_000, 100, 300_000),

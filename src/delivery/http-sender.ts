@@ -1,5 +1,9 @@
+import { createHash } from "node:crypto";
+import { rootCertificates } from "node:tls";
+
 import { Agent, type Dispatcher, ProxyAgent, request, Socks5ProxyAgent } from "undici";
 
+import type { MtlsIdentity } from "../crypto/mtls-identity.ts";
 import { type AddressPolicy, assertSendableHost, makeGuardedLookup } from "../net/address-policy.ts";
 
 /**
@@ -13,6 +17,8 @@ export interface OutboundRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** The endpoint's mTLS client identity, presented during the TLS handshake. */
+  clientIdentity?: MtlsIdentity | null;
 }
 
 export type SendResult =
@@ -30,21 +36,49 @@ export interface HttpSenderOptions {
   /** Response bytes kept; the rest is drained so the connection can be reused. */
   responseBodyLimit: number;
   connectionsPerOrigin?: number;
+  /** Extra trusted CAs (PEM), added to Node's roots. */
+  trustedCa?: string | null;
 }
+
+/** Distinct mTLS identities whose connection pools are kept; the least recently used beyond it is closed. */
+const MAX_IDENTITY_POOLS = 256;
 
 const IP_LITERAL = /^(\d+\.\d+\.\d+\.\d+|\[.*\])$/;
 
-function makeDispatcher(options: HttpSenderOptions): Dispatcher {
-  const connect = { lookup: makeGuardedLookup(options.addressPolicy), timeout: 10_000 };
+/** A connection pool, optionally presenting a client identity; every connection goes through the address policy. */
+function makeDispatcher(options: HttpSenderOptions, identity: MtlsIdentity | null): Dispatcher {
+  const tls = {
+    ...(identity ? { key: identity.key, cert: identity.cert } : {}),
+    ...(options.trustedCa ? { ca: [...rootCertificates, options.trustedCa] } : {}),
+  };
+  const connect = { lookup: makeGuardedLookup(options.addressPolicy), timeout: 10_000, ...tls };
   const pool = { connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 30_000, pipelining: 1 };
   if (!options.proxyUrl) return new Agent({ ...pool, connect });
+  // undici's SOCKS5 agent takes no TLS options for the target, so mTLS and extra CAs need an HTTP(S) proxy.
   if (options.proxyUrl.startsWith("socks5:")) return new Socks5ProxyAgent(options.proxyUrl, pool);
-  return new ProxyAgent({ uri: options.proxyUrl, ...pool });
+  return new ProxyAgent({ uri: options.proxyUrl, ...pool, requestTls: tls });
 }
 
 export function makeHttpSender(options: HttpSenderOptions): HttpSender {
-  const dispatcher = makeDispatcher(options);
+  const dispatcher = makeDispatcher(options, null);
+  /** mTLS pools by identity fingerprint, in least-recently-used order (a Map keeps insertion order). */
+  const identityPools = new Map<string, Dispatcher>();
   const guardedLookup = makeGuardedLookup(options.addressPolicy);
+
+  function dispatcherFor(identity: MtlsIdentity | null | undefined): Dispatcher {
+    if (!identity) return dispatcher;
+    const fingerprint = createHash("sha256").update(identity.key).update("\0").update(identity.cert).digest("hex");
+    let pool = identityPools.get(fingerprint);
+    if (pool) identityPools.delete(fingerprint);
+    else pool = makeDispatcher(options, identity);
+    identityPools.set(fingerprint, pool);
+    if (identityPools.size > MAX_IDENTITY_POOLS) {
+      const [oldest, oldestPool] = identityPools.entries().next().value!;
+      identityPools.delete(oldest);
+      void oldestPool.close().catch(() => undefined);
+    }
+    return pool;
+  }
 
   /** Through a proxy the proxy resolves names, so resolve (and check) them ourselves first. */
   function checkViaProxy(hostname: string): Promise<void> {
@@ -60,7 +94,7 @@ export function makeHttpSender(options: HttpSenderOptions): HttpSender {
         if (IP_LITERAL.test(hostname)) assertSendableHost(hostname, options.addressPolicy);
         else if (options.proxyUrl) await checkViaProxy(hostname);
         const response = await request(outbound.url, {
-          dispatcher,
+          dispatcher: dispatcherFor(outbound.clientIdentity),
           method: outbound.method as Dispatcher.HttpMethod,
           headers: outbound.headers,
           body: outbound.body,
@@ -75,11 +109,17 @@ export function makeHttpSender(options: HttpSenderOptions): HttpSender {
         }
         return { kind: "response", status: response.statusCode, headers, body, durationMs: elapsed() };
       } catch (error) {
-        return { kind: "error", ...describeError(error, outbound.timeoutMs), durationMs: elapsed() };
+        const described = describeError(error, outbound.timeoutMs);
+        // Under TLS 1.3 a server that wants a client certificate closes the connection after the
+        // handshake, so all undici sees is the socket closing: say what it most likely means.
+        if (outbound.url.startsWith("https:") && !outbound.clientIdentity && (described.code === "UND_ERR_SOCKET" || described.code === "ECONNRESET")) {
+          described.message += " (if the receiver requires a client certificate, set the endpoint's mTLS identity)";
+        }
+        return { kind: "error", ...described, durationMs: elapsed() };
       }
     },
     async close() {
-      await dispatcher.close();
+      await Promise.all([dispatcher, ...identityPools.values()].map((pool) => pool.close()));
     },
   };
 }

@@ -19,7 +19,8 @@ export interface PreparedRequest {
 export type Preparation = { ok: true; request: PreparedRequest } | { ok: false; error: string };
 
 /**
- * Builds the request the endpoint's options describe: the body (payload, preset, template or
+ * Builds the request the endpoint's options describe (to `target`, the endpoint's method and URL
+ * unless a transformation changed them): the body (payload, preset, template or
  * field map; a batch is a JSON array of the messages' bodies), the endpoint's custom headers, and
  * Herald's own headers (content type, user agent, signatures), which custom headers cannot
  * override. The first message's id is the `webhook-id` of a batch. A body that cannot be rendered
@@ -32,6 +33,7 @@ export function prepareRequest(
   options: ResolvedDeliveryOptions,
   eventTypeDescription: (eventType: string) => string | null,
   now: number,
+  target: { method: string; url: string } = { method: options.method, url: endpoint.url },
 ): Preparation {
   const rendered = [];
   try {
@@ -54,5 +56,5 @@ export function prepareRequest(
       secrets: signingKeys(endpoint.keys, now),
     }),
   };
-  return { ok: true, request: { method: options.method, url: endpoint.url, headers, body, elements } };
+  return { ok: true, request: { ...target, headers, body, elements } };
 }

@@ -24,8 +24,23 @@ export interface EventType {
   archived: boolean;
   deprecated: boolean;
   featureFlag: string | null;
+  /** Retry delays in seconds for messages of this type (hosted Svix `retry-schedule`); null when not set. */
+  retrySchedule: number[] | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * An endpoint's transformation (hosted Svix): JavaScript defining `handler(webhook)`, run in a
+ * sandbox before each delivery when enabled. New endpoints have none:
+ * `{ code: null, enabled: false, variables: null, updatedAt: null }`.
+ */
+export interface EndpointTransformation {
+  code: string | null;
+  enabled: boolean;
+  variables: StringMap | null;
+  /** When code or enabled last changed; null if never set. */
+  updatedAt: number | null;
 }
 
 /** One signing key of an endpoint. Only the newest has `expiresAt: null`; rotated-out keys sign until they expire. */
@@ -58,6 +73,18 @@ export interface Endpoint {
   /** Named bundle of delivery defaults; `options` holds what the endpoint sets explicitly on top. */
   profile: ProfileName;
   options: DeliveryOptions;
+  transformation: EndpointTransformation;
+  /**
+   * The mTLS client identity presented on delivery: PEM private key and X.509 certificate, or null.
+   * Decrypted by the store; encrypted at rest.
+   */
+  mtlsIdentity: string | null;
+  /**
+   * When the endpoint's rate limit started holding deliveries back, as of its latest slot
+   * reservation (see reserveDeliverySlot in src/store/store.ts); null when not throttled. Kept by
+   * the store: updateEndpoint does not write it.
+   */
+  throttledSince: number | null;
   metadata: StringMap;
   version: number;
   createdAt: number;
@@ -138,7 +165,7 @@ export interface Attempt {
   createdAt: number;
 }
 
-export type BackgroundTaskKind = "endpoint.recover" | "endpoint.replay";
+export type BackgroundTaskKind = "endpoint.recover" | "endpoint.replay" | "endpoint.replay-missing" | "endpoint.bulk-replay";
 export type BackgroundTaskStatus = "running" | "finished" | "failed";
 
 export interface BackgroundTask {

@@ -65,6 +65,8 @@ export interface DbEventType<Bool> {
   archived: Bool;
   deprecated: Bool;
   feature_flag: string | null;
+  /** JSON array of seconds, or NULL. */
+  retry_schedule: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -88,6 +90,16 @@ export interface DbEndpoint<Bool> {
   profile: string;
   /** JSON object: the delivery options set explicitly. */
   options: string;
+  transformation_code: string | null;
+  transformation_enabled: Bool;
+  /** JSON object of strings, or NULL. */
+  transformation_variables: string | null;
+  transformation_updated_at: number | null;
+  /** SecretBox-sealed PEM key and certificate; NULL = no mTLS identity. */
+  mtls_sealed: string | null;
+  /** The rate limiter's next free slot (see reserveDeliverySlot); kept by the store alone. */
+  rate_next_at: number | null;
+  throttled_since: number | null;
   metadata: string;
   version: number;
   created_at: number;
@@ -162,10 +174,15 @@ export interface DbJob {
   trigger_type: number;
   run_at: number;
   lease_token: string | null;
+  /** A delivery slot reserved under the endpoint's rate limit (postponeJob); NULL otherwise. */
+  rate_slot_at: number | null;
 }
 
-/** A job row to insert: the id comes from the database (AUTOINCREMENT, BIGSERIAL). */
-export type DbNewJob = Omit<DbJob, "id">;
+/**
+ * A job row to insert: the id comes from the database (AUTOINCREMENT, BIGSERIAL), and a new job has
+ * no rate slot reserved yet (rate_slot_at is NULL).
+ */
+export type DbNewJob = Omit<DbJob, "id" | "rate_slot_at">;
 
 /**
  * The first job of a newly stored message, due at its creation time: its fan-out, or (send-example)
@@ -252,6 +269,7 @@ export function eventTypeToRow<Bool>(eventType: EventType, booleans: BooleanColu
     archived: booleans.write(eventType.archived),
     deprecated: booleans.write(eventType.deprecated),
     feature_flag: eventType.featureFlag,
+    retry_schedule: jsonOrNull(eventType.retrySchedule),
     created_at: eventType.createdAt,
     updated_at: eventType.updatedAt,
   };
@@ -265,12 +283,13 @@ export function rowToEventType<Bool>(row: DbEventType<Bool>, booleans: BooleanCo
     archived: booleans.read(row.archived),
     deprecated: booleans.read(row.deprecated),
     featureFlag: row.feature_flag,
+    retrySchedule: parseOrNull<number[]>(row.retry_schedule),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-// --- endpoints (keys and headers are sealed at rest) --------------------------------------------
+// --- endpoints (keys, headers and the mTLS identity are sealed at rest) --------------------------
 
 export function endpointToRow<Bool>(endpoint: Endpoint, box: SecretBox, booleans: BooleanColumn<Bool>): DbEndpoint<Bool> {
   return {
@@ -291,6 +310,14 @@ export function endpointToRow<Bool>(endpoint: Endpoint, box: SecretBox, booleans
     last_failure_at: endpoint.lastFailureAt,
     profile: endpoint.profile,
     options: JSON.stringify(endpoint.options),
+    transformation_code: endpoint.transformation.code,
+    transformation_enabled: booleans.write(endpoint.transformation.enabled),
+    transformation_variables: jsonOrNull(endpoint.transformation.variables),
+    transformation_updated_at: endpoint.transformation.updatedAt,
+    mtls_sealed: endpoint.mtlsIdentity === null ? null : box.seal(endpoint.mtlsIdentity),
+    // Never written from the domain object: reserveDeliverySlot owns it.
+    rate_next_at: null,
+    throttled_since: endpoint.throttledSince,
     metadata: JSON.stringify(endpoint.metadata),
     version: endpoint.version,
     created_at: endpoint.createdAt,
@@ -318,6 +345,14 @@ export function rowToEndpoint<Bool>(row: DbEndpoint<Bool>, box: SecretBox, boole
     lastFailureAt: row.last_failure_at,
     profile: row.profile as ProfileName,
     options: JSON.parse(row.options) as DeliveryOptions,
+    transformation: {
+      code: row.transformation_code,
+      enabled: booleans.read(row.transformation_enabled),
+      variables: parseOrNull<StringMap>(row.transformation_variables),
+      updatedAt: row.transformation_updated_at,
+    },
+    mtlsIdentity: row.mtls_sealed === null ? null : box.open(row.mtls_sealed),
+    throttledSince: row.throttled_since,
     metadata: JSON.parse(row.metadata) as StringMap,
     version: row.version,
     createdAt: row.created_at,
@@ -464,6 +499,7 @@ export function rowToJob(row: DbJob): Job {
     runAt: row.run_at,
     // Jobs only leave the store claimed, so the token is set; "" would never match a lease.
     leaseToken: row.lease_token ?? "",
+    rateSlotAt: row.rate_slot_at,
   };
 }
 

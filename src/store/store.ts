@@ -23,7 +23,9 @@ import type {
  * - `deliver`: one message to one endpoint (scheduled with retries, or manual and single-shot);
  * - `task`: a background task (recover, replay) run by a worker.
  * A claimed job's `runAt` is pushed to the end of its lease, so a job whose worker died becomes due
- * again by itself; `leaseToken` tells a late worker that its lease was taken over.
+ * again by itself; `leaseToken` tells a late worker that its lease was taken over. A delivery that
+ * its endpoint's rate limit holds back is put back until the slot it reserved (reserveDeliverySlot,
+ * postponeJob) and carries that slot when claimed again (`rateSlotAt`).
  */
 export interface Store
   extends ApplicationStore,
@@ -91,7 +93,11 @@ export interface EndpointStore {
   listEndpoints(appId: string, page: PageRequest): Promise<Page<Endpoint>>;
   /** Every live endpoint of an application, disabled ones included, for fan-out. */
   listAllEndpoints(appId: string): Promise<Endpoint[]>;
-  /** Replaces every mutable field (url … metadata, keys, headers, disabled, firstFailureAt, version, updatedAt). */
+  /**
+   * Replaces every mutable field (url … metadata, keys, headers, disabled, failure counters,
+   * profile, options, transformation, mtlsIdentity, version, updatedAt). Not throttledSince, nor
+   * the rate limiter's state: reserveDeliverySlot keeps those.
+   */
   updateEndpoint(endpoint: Endpoint): Promise<void>;
   /** Soft delete; frees the uid; drops the endpoint's queued deliveries. */
   deleteEndpoint(appId: string, endpointId: string, at: number): Promise<void>;
@@ -108,6 +114,22 @@ export interface EndpointStore {
   cancelEndpointMessages(appId: string, endpointId: string, createdBefore: number, at: number): Promise<number>;
   /** What the endpoint's queue holds and how its latest requests went (Grist-style usage). */
   getEndpointDeliveryStatus(appId: string, endpointId: string, now: number): Promise<EndpointDeliveryStatus>;
+  /**
+   * The endpoint's rate limiter: reserves the next delivery slot and returns its time, atomically
+   * across processes (one statement on the endpoint's row). The slot is the endpoint's next free
+   * time, or `now` if that has passed, and the next free time becomes slot + intervalMs: intervals
+   * are reserved, so N concurrent callers get N distinct slots `intervalMs` apart, and a caller
+   * that sends at its slot keeps the endpoint at its rate whatever the number of workers.
+   * `intervalMs` is rounded up to a whole millisecond (never faster than asked). Also sets
+   * throttledSince: kept (or set to now) while the slot lies ahead of `now`, cleared when not.
+   * An endpoint that does not exist has nothing to hold back: returns `now`.
+   *
+   * ```ts
+   * const slot = await store.reserveDeliverySlot(appId, endpointId, now, 1000 / throttleRate);
+   * if (slot > now) await store.postponeJob(job, slot); // claimed again at its slot
+   * ```
+   */
+  reserveDeliverySlot(appId: string, endpointId: string, now: number, intervalMs: number): Promise<number>;
 }
 
 export interface EndpointDeliveryStatus {
@@ -166,6 +188,8 @@ export interface AttemptListFilter {
 
 export interface DestinationListFilter {
   page: PageRequest;
+  /** Herald extension: oldest message first, so a bulk replay can page forward through them. */
+  ascending?: boolean;
   status?: MessageStatus;
   channel?: string;
   eventTypes?: string[];
@@ -187,9 +211,23 @@ export interface AttemptStore {
   getAttempt(appId: string, msgId: string, attemptId: string): Promise<Attempt | null>;
   /** Drops the response body and request body of one attempt. */
   expungeAttemptContent(appId: string, msgId: string, attemptId: string): Promise<void>;
+  /**
+   * Messages of the application created within [since, until) that were never queued for the
+   * endpoint (no destination row for it: e.g. sent while it was disabled or before it existed),
+   * ascending by id, after `afterMsgId` (exclusive), at most `limit`. For replay-missing; the
+   * caller applies the endpoint's filters. An endpoint of another application finds nothing.
+   */
+  listMessagesMissingDestination(
+    appId: string,
+    endpointId: string,
+    range: { since: number; until: number; afterMsgId: string | null; limit: number },
+  ): Promise<Message[]>;
   /** Where a message went: one row per endpoint it was queued for, ordered by endpoint id. */
   listDestinationsByMessage(appId: string, msgId: string, page: PageRequest): Promise<Page<Destination>>;
-  /** What an endpoint got: its destinations joined with their messages, newest message first. */
+  /**
+   * What an endpoint got: its destinations joined with their messages, newest message first
+   * (whatever the page's order, as Svix), or oldest first with `ascending` (bulk replay).
+   */
   listDestinationsByEndpoint(
     appId: string,
     endpointId: string,
@@ -228,6 +266,12 @@ export interface Job {
   trigger: TriggerType;
   runAt: number;
   leaseToken: string;
+  /**
+   * For a delivery postponed by the endpoint's rate limit (postponeJob): the slot it reserved, so
+   * the worker sends it without reserving another. Null for new and retried jobs (a retry needs a
+   * new slot).
+   */
+  rateSlotAt: number | null;
 }
 
 /** A delivery to queue: one message to one endpoint. */
@@ -307,7 +351,7 @@ export interface QueueStore {
   enqueueDeliveries(deliveries: DeliveryRequest[]): Promise<void>;
   /**
    * Records a finished attempt: inserts it, updates the destination and the endpoint's failure
-   * clock, and reschedules or removes the job, in one transaction. Returns the endpoint's
+   * clock, and reschedules (without its rate slot) or removes the job, in one transaction. Returns the endpoint's
    * firstFailureAt after the update. If the job's lease was lost the attempt is still recorded but
    * the job is left to its new owner.
    */
@@ -325,8 +369,17 @@ export interface QueueStore {
    * worker's jobs are taken over soon.
    */
   extendLeases(jobs: Job[], until: number): Promise<void>;
-  /** Makes claimed jobs due again now (graceful shutdown, or work put back). */
+  /**
+   * Makes claimed jobs due again now (graceful shutdown, or work put back). A released job gives
+   * up its rate slot: claimed again, it reserves a new one (so put-back work cannot burst).
+   */
   releaseJobs(jobs: Job[], runAt: number): Promise<void>;
+  /**
+   * Puts a claimed delivery back until its rate slot (see reserveDeliverySlot): runAt and the job's
+   * rateSlotAt become `runAt` and its lease ends. Returns false (and changes nothing) if the lease
+   * was lost. Sends no work notification: the job is not due yet, and workers poll.
+   */
+  postponeJob(job: Job, runAt: number): Promise<boolean>;
   /**
    * runAt of the earliest job, or null when the queue is empty. Lets an idle worker sleep exactly.
    * Of a lane only the head counts: its followers cannot run before it.

@@ -1,6 +1,7 @@
+import { mtlsIdentityOf } from "../crypto/mtls-identity.ts";
 import { failureWindowMs, isAccepted, shouldDisable } from "../delivery/delivery-rules.ts";
 import type { SendResult } from "../delivery/http-sender.ts";
-import { prepareRequest } from "../delivery/outbound-request.ts";
+import { type Preparation, prepareRequest } from "../delivery/outbound-request.ts";
 import { parseRetryAfter, retryDelayMs } from "../delivery/retry-policy.ts";
 import type { ResolvedDeliveryOptions } from "../domain/delivery-options.ts";
 import { redactHeaders } from "../domain/endpoint-headers.ts";
@@ -9,6 +10,8 @@ import type { Attempt, Endpoint, Message, MessageStatus } from "../domain/types.
 import { MESSAGE_STATUS, TRIGGER } from "../domain/types.ts";
 import { resolveDeliveryOptions } from "../profiles/profiles.ts";
 import type { EndpointHealth, Job } from "../store/store.ts";
+import { waitForRateSlot } from "./rate-limit.ts";
+import { transformMessages } from "./transform-step.ts";
 import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
 
 /** Svix sends message.attempt.failing after this many failed attempts in a row. */
@@ -39,7 +42,8 @@ export async function runDeliverJob(deps: WorkerDeps, job: Job): Promise<void> {
     await store.abandonDelivery(job, clock.now());
     return;
   }
-  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
+  if (await waitForRateSlot(deps, job, endpoint)) return;
+  const options = await optionsFor(deps, endpoint, message);
   const deliveries = [{ job, message }, ...(await batchFollowers(deps, job, options))];
   const release = deps.holdJobs(deliveries.slice(1).map((delivery) => delivery.job));
   try {
@@ -47,6 +51,17 @@ export async function runDeliverJob(deps: WorkerDeps, job: Job): Promise<void> {
   } finally {
     release();
   }
+}
+
+/**
+ * The endpoint's options, with the message's event type's retry schedule (hosted Svix) in place
+ * of the profile's when the endpoint does not set its own.
+ */
+async function optionsFor(deps: WorkerDeps, endpoint: Endpoint, message: Message): Promise<ResolvedDeliveryOptions> {
+  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
+  if (endpoint.options.retrySchedule !== undefined) return options;
+  const eventTypeSchedule = (await deps.lookups.eventType(message.eventType))?.retrySchedule;
+  return eventTypeSchedule ? { ...options, retrySchedule: eventTypeSchedule } : options;
 }
 
 /** For a batching endpoint: the lane's next queued messages, claimed to ride along with the head. */
@@ -62,29 +77,70 @@ async function batchFollowers(deps: WorkerDeps, head: Job, options: ResolvedDeli
   return followers;
 }
 
+/** What came of one request (or of not making it), applied to each message it carried. */
+interface RequestOutcome {
+  /** `canceled`: a transformation cancelled the message, so no request was made, successfully. */
+  result: SendResult | { kind: "canceled"; message: string };
+  prepared: Preparation | null;
+  target: { method: string; url: string };
+}
+
 async function deliver(deps: WorkerDeps, endpoint: Endpoint, options: ResolvedDeliveryOptions, deliveries: Delivery[]): Promise<void> {
-  const { store, clock } = deps;
-  const head = deliveries[0]!;
-  const now = clock.now();
-  const descriptions = await eventTypeDescriptions(deps, options, deliveries);
+  const now = deps.clock.now();
+  const transformed = await transformMessages(deps, endpoint, options, deliveries.map((delivery) => delivery.message));
+  if (!transformed.ok) {
+    const failure: SendResult = { kind: "error", code: "TRANSFORMATION", message: transformed.error, durationMs: 0 };
+    await complete(deps, endpoint, options, deliveries, { result: failure, prepared: null, target: { method: options.method, url: endpoint.url } }, now);
+    return;
+  }
+  // Messages the transformation cancelled count as handled (Svix, Codat); the rest are sent.
+  const canceled = deliveries.filter((_, index) => transformed.messages[index] === null);
+  const sending = deliveries.flatMap((delivery, index) => {
+    const message = transformed.messages[index];
+    return message ? [{ ...delivery, sent: message }] : [];
+  });
+  const target = { method: transformed.method, url: transformed.url };
+  if (canceled.length > 0) {
+    const result = { kind: "canceled" as const, message: "Canceled by the endpoint's transformation" };
+    await complete(deps, endpoint, options, canceled, { result, prepared: null, target }, now);
+  }
+  if (sending.length === 0) return;
+
+  const descriptions = await eventTypeDescriptions(deps, options, sending);
   const prepared = prepareRequest(
-    deliveries.map((delivery) => delivery.message),
+    sending.map((delivery) => delivery.sent),
     endpoint,
     options,
     (name) => descriptions.get(name) ?? null,
     now,
+    target,
   );
   const result: SendResult = prepared.ok
-    ? await deps.sender.send({ ...prepared.request, timeoutMs: options.timeoutMs })
+    ? await deps.sender.send({ ...prepared.request, timeoutMs: options.timeoutMs, clientIdentity: mtlsIdentityOf(endpoint) })
     : { kind: "error", code: "RENDER", message: prepared.error, durationMs: 0 };
+  await complete(deps, endpoint, options, sending, { result, prepared, target }, now);
+}
 
-  const succeeded = result.kind === "response" && isAccepted(options.acceptStatus, result.status);
+/**
+ * Records one attempt per message of the request, schedules the retry or ends the jobs, reports to
+ * the operator, and applies the endpoint's disable policy.
+ */
+async function complete(
+  deps: WorkerDeps,
+  endpoint: Endpoint,
+  options: ResolvedDeliveryOptions,
+  deliveries: Delivery[],
+  { result, prepared, target }: RequestOutcome,
+  now: number,
+): Promise<void> {
+  const head = deliveries[0]!;
+  const canceled = result.kind === "canceled";
+  const succeeded = canceled || (result.kind === "response" && isAccepted(options.acceptStatus, result.status));
   const gone = result.kind === "response" && result.status === 410;
   const scheduled = head.job.trigger === TRIGGER.scheduled;
-  const expunged = head.message.payload === null;
-  const finishedAt = clock.now();
+  const finishedAt = deps.clock.now();
   const retryIn =
-    succeeded || (gone && options.disablePolicy.type !== "never") || !scheduled || expunged
+    succeeded || (gone && options.disablePolicy.type !== "never") || !scheduled || head.message.payload === null
       ? null
       : retryDelayMs(
           head.job.attempt,
@@ -94,38 +150,40 @@ async function deliver(deps: WorkerDeps, endpoint: Endpoint, options: ResolvedDe
           options.retryForever,
         );
   const status: MessageStatus = succeeded ? MESSAGE_STATUS.success : MESSAGE_STATUS.fail;
+  const request = prepared?.ok ? prepared.request : null;
 
   // The head's attempt gets the newest id, so "the endpoint's latest attempt" is the head's, which
   // carries the batch's attempt count (followers may have joined on a retry).
   const attemptIds = deliveries.map(() => newId("attempt", now)).reverse();
   let health: EndpointHealth | null = null;
   for (const [index, { job, message }] of deliveries.entries()) {
-    const element = prepared.ok ? prepared.request.elements[index]! : null;
+    const element = request ? request.elements[index]! : null;
     const attempt: Attempt = {
       id: attemptIds[index]!,
       appId: job.appId,
       msgId: message.id,
       endpointId: endpoint.id,
-      url: endpoint.url,
+      url: target.url,
       status,
       responseStatusCode: result.kind === "response" ? result.status : 0,
       response: result.kind === "response" ? result.body : result.message,
-      responseDurationMs: result.durationMs,
+      responseDurationMs: result.kind === "canceled" ? 0 : result.durationMs,
       triggerType: job.trigger,
       attemptNumber: job.attempt,
       batchSize: deliveries.length,
       request: {
-        method: options.method,
-        url: endpoint.url,
-        headers: prepared.ok ? redactHeaders(prepared.request.headers) : {},
+        method: target.method,
+        url: target.url,
+        headers: request ? redactHeaders(request.headers) : {},
         // The payload is stored once, on the message; a body that differs from it is kept here.
         body: element === message.payload ? null : element,
       },
       createdAt: now,
     };
-    // One request is one success or failure for the endpoint's health, however many messages it carried.
-    const counted = index === 0 && job.trigger === TRIGGER.scheduled;
-    const after = await store.completeDelivery(job, {
+    // One request is one success or failure for the endpoint's health, however many messages it
+    // carried; a cancelled message made no request at all.
+    const counted = index === 0 && job.trigger === TRIGGER.scheduled && !canceled;
+    const after = await deps.store.completeDelivery(job, {
       attempt,
       destinationStatus: retryIn !== null ? MESSAGE_STATUS.pending : status,
       retryAt: retryIn !== null ? finishedAt + retryIn : null,
@@ -140,12 +198,12 @@ async function deliver(deps: WorkerDeps, endpoint: Endpoint, options: ResolvedDe
   if (shouldDisable(options.disablePolicy, health, finishedAt, gone)) await disableEndpoint(deps, endpoint, health.firstFailureAt ?? now);
 }
 
-/** Event type descriptions, fetched only for bodies that can show them (Dastra's eventName, templates). */
+/** Event type descriptions, looked up only for bodies that can show them (Dastra's eventName, templates). */
 async function eventTypeDescriptions(deps: WorkerDeps, options: ResolvedDeliveryOptions, deliveries: Delivery[]): Promise<Map<string, string>> {
   const descriptions = new Map<string, string>();
   if ("preset" in options.body && options.body.preset !== "dastra") return descriptions;
   for (const name of new Set(deliveries.map((delivery) => delivery.message.eventType))) {
-    const eventType = await deps.store.getEventType(name);
+    const eventType = await deps.lookups.eventType(name);
     if (eventType?.description) descriptions.set(name, eventType.description);
   }
   return descriptions;

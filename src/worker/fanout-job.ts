@@ -1,4 +1,4 @@
-import { endpointWantsMessage } from "../domain/endpoint-filter.ts";
+import { channelsMatch, eventTypeMatches } from "../domain/endpoint-filter.ts";
 import type { Endpoint, Message } from "../domain/types.ts";
 import { compileFilter, passesWatchAndReady } from "../filter/message-filter.ts";
 import { isOrdered, resolveDeliveryOptions } from "../profiles/profiles.ts";
@@ -20,13 +20,23 @@ export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<Job[]> {
   const endpoints = await deps.store.listAllEndpoints(job.appId);
   const targets: FanOutTarget[] = [];
   for (const endpoint of endpoints) {
-    if (!endpointWantsMessage(endpoint, message)) continue;
+    if (endpoint.disabled || !endpointSelects(deps, endpoint, message)) continue;
     const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
-    if (!passesWatchAndReady(parsedPayload(message), message.previous, options.watchFields, options.readyField)) continue;
-    if (options.filter && !filterMatches(deps, endpoint, options.filter, message)) continue;
     targets.push({ endpointId: endpoint.id, ordered: isOrdered(options), delayMs: options.batch?.maxWaitMs ?? 0 });
   }
   return deps.store.fanOut(job, targets, leaseFor(deps));
+}
+
+/**
+ * Whether the endpoint's filters select the message: event types, channels, Grist's watch and
+ * ready fields, and its payload filter. (Fan-out also skips disabled endpoints; replay-missing
+ * asks this of an endpoint that may be disabled.)
+ */
+export function endpointSelects(deps: WorkerDeps, endpoint: Endpoint, message: Message): boolean {
+  if (!eventTypeMatches(endpoint.eventTypes, message.eventType) || !channelsMatch(endpoint.channels, message.channels)) return false;
+  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
+  if (!passesWatchAndReady(parsedPayload(message), message.previous, options.watchFields, options.readyField)) return false;
+  return !options.filter || filterMatches(deps, endpoint, options.filter, message);
 }
 
 const parsedPayloads = new WeakMap<Message, unknown>();

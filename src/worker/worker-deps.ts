@@ -3,8 +3,10 @@ import type { Logger } from "pino";
 import type { ResolvedConfig } from "../config/config.ts";
 import type { HttpSender } from "../delivery/http-sender.ts";
 import type { Clock } from "../domain/clock.ts";
+import type { AddressPolicy } from "../net/address-policy.ts";
 import type { OperationalEvents } from "../operational/operational-events.ts";
 import type { Job, Lease, Store } from "../store/store.ts";
+import type { Lookups } from "./lookups.ts";
 
 /** What every job handler gets. Built once per worker. */
 export interface WorkerDeps {
@@ -17,11 +19,15 @@ export interface WorkerDeps {
   /** Jitter source, injectable so retry timing tests are exact. */
   random: () => number;
   workerId: string;
+  addressPolicy: AddressPolicy;
+  lookups: Lookups;
   /**
    * Adds jobs a handler claimed itself (a batch's followers) to the jobs whose leases the worker
    * renews; returns the function that stops renewing them.
    */
   holdJobs(jobs: Job[]): () => void;
+  /** Wakes this worker at `time` (a rate-limited delivery's slot), sooner than its next poll. */
+  wakeAt(time: number): void;
 }
 
 /**

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Job } from "../store/store.ts";
 import { runDeliverJob } from "./deliver-job.ts";
 import { runFanoutJob } from "./fanout-job.ts";
+import { makeLookups } from "./lookups.ts";
 import { runBackgroundTaskJob } from "./recover-task.ts";
 import { RETENTION_INTERVAL_MS, runRetention } from "./retention-loop.ts";
 import { LEASE_MS, LEASE_RENEW_MS, leaseFor, type WorkerDeps } from "./worker-deps.ts";
@@ -37,14 +38,20 @@ export const POLL_INTERVAL_MS = 250;
 const CLAIM_BATCH = 100;
 const MAX_BACKOFF_MS = 5_000;
 
-export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs"> & { workerId?: string }): Worker {
+export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups" | "wakeAt"> & { workerId?: string }): Worker {
   /** Jobs being run, by id: their leases are renewed until they finish. */
   const held = new Map<number, Job>();
   function holdJobs(jobs: Job[]): () => void {
     for (const job of jobs) held.set(job.id, job);
     return () => jobs.forEach((job) => held.delete(job.id));
   }
-  const deps: WorkerDeps = { ...options, workerId: options.workerId ?? randomUUID(), holdJobs };
+  const deps: WorkerDeps = {
+    ...options,
+    workerId: options.workerId ?? randomUUID(),
+    holdJobs,
+    wakeAt,
+    lookups: makeLookups(options.store, options.clock),
+  };
   const { store, logger } = deps;
   const concurrency = deps.config.workerConcurrency;
   const inFlight = new Set<Promise<void>>();
@@ -77,6 +84,20 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs"> & 
         .finally(() => (retentionRun = null));
     }, RETENTION_INTERVAL_MS);
     retentionTimer.unref();
+  }
+
+  /** The one timer set by wakeAt, for the earliest time asked. */
+  let wakeTimer: { at: number; timer: NodeJS.Timeout } | null = null;
+
+  function wakeAt(time: number): void {
+    if (wakeTimer && wakeTimer.at <= time) return;
+    if (wakeTimer) clearTimeout(wakeTimer.timer);
+    const timer = setTimeout(() => {
+      wakeTimer = null;
+      wake();
+    }, Math.max(0, time - deps.clock.now()));
+    timer.unref();
+    wakeTimer = { at: time, timer };
   }
 
   /** Jobs finished so far: a job finishing while a claim runs may have queued work that claim missed. */

@@ -48,6 +48,7 @@ describe("resolveConfig()", () => {
       allowedSubnets: [],
       allowedDomains: [],
       proxyUrl: null,
+      trustedCa: null,
       logLevel: "info",
       retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
       requestTimeoutMs: 15_000,
@@ -108,6 +109,18 @@ describe("resolveConfig()", () => {
     }
     assert.notEqual(config.retryScheduleSeconds, DEFAULT_RETRY_SCHEDULE_SECONDS);
     assert.deepEqual(resolveConfig({}).retryScheduleSeconds, DEFAULT_RETRY_SCHEDULE_SECONDS);
+  });
+
+  test("HERALD_TRUSTED_CA_FILE must be a readable file of PEM certificates", () => {
+    const notPem = path.join(makeTempDir(), "ca.pem");
+    writeFileSync(notPem, "not a certificate");
+    for (const file of ["/nonexistent/ca.pem", notPem]) {
+      assert.throws(() => resolveConfig({ HERALD_TRUSTED_CA_FILE: file }), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /^Invalid configuration: HERALD_TRUSTED_CA_FILE /);
+        return true;
+      });
+    }
   });
 
   test("other values are checked too", () => {

@@ -78,6 +78,9 @@ export function makeEndpoint(appId: string, overrides: Partial<Endpoint> = {}): 
     lastFailureAt: null,
     profile: "standard",
     options: {},
+    transformation: { code: null, enabled: false, variables: null, updatedAt: null },
+    mtlsIdentity: null,
+    throttledSince: null,
     metadata: {},
     version: 1,
     createdAt,
@@ -94,6 +97,7 @@ export function makeEventType(name: string, overrides: Partial<EventType> = {}):
     archived: false,
     deprecated: false,
     featureFlag: null,
+    retrySchedule: null,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
@@ -141,6 +145,11 @@ export function makeAttempt(
     ...overrides,
   };
 }
+
+/** An mTLS identity as Codat's portal takes it: PEM private key, blank line, certificate. Not a real key. */
+export const MTLS_IDENTITY =
+  "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-private-key-marker\n-----END PRIVATE KEY-----\n\n" +
+  "-----BEGIN CERTIFICATE-----\nMIIDazCCAlOgAwIBAgIU-certificate-marker\n-----END CERTIFICATE-----\n";
 
 /** A fan-out target; by default unordered and without delay, so its job comes back claimed. */
 export function target(endpointId: string, overrides: Partial<FanOutTarget> = {}): FanOutTarget {

@@ -175,7 +175,23 @@ describe("postgres store: queue with several workers", () => {
     assert.equal(large, small);
   });
 
-  test("claim, enqueue and release are one statement each (plus a transaction to notify)", async () => {
+  test("two pools reserving rate slots at once, 50 times each, get 100 distinct slots exactly an interval apart", async () => {
+    const INTERVAL_MS = 250;
+    const [workerA, workerB] = [await openWorker(), await openWorker()];
+    // All 100 calls in flight together, over two pools of four connections: they contend for the
+    // endpoint's row lock all the time.
+    const reserve = (worker: Store) =>
+      Promise.all(Array.from({ length: 50 }, () => worker.reserveDeliverySlot(app.id, endpoint.id, T0, INTERVAL_MS)));
+    const [a, b] = await Promise.all([reserve(workerA), reserve(workerB)]);
+
+    const slots = [...a, ...b].sort((x, y) => x - y);
+    assert.equal(new Set(slots).size, 100, "no slot given twice");
+    assert.deepEqual(slots, Array.from({ length: 100 }, (_, i) => T0 + i * INTERVAL_MS));
+    assert.equal((await store.getEndpoint(app.id, endpoint.id))?.throttledSince, T0);
+    assert.equal(await store.reserveDeliverySlot(app.id, endpoint.id, T0, INTERVAL_MS), T0 + 100 * INTERVAL_MS);
+  });
+
+  test("claim, enqueue, release, postpone and slot reservation are one statement each (plus a transaction to notify)", async () => {
     const messages = Array.from({ length: 50 }, (_, i) => makeMessage(app.id, { createdAt: T0 + i }));
     for (const message of messages) await store.createMessage(message);
     const claim = await countRoundTrips(() => store.claimJobs(50, lease("w", T0 + 100)));
@@ -186,10 +202,16 @@ describe("postgres store: queue with several workers", () => {
     const enqueue = await countRoundTrips(() => store.enqueueDeliveries(deliveries));
     assert.equal(enqueue.roundTrips, 5); // BEGIN, destinations, jobs, notify, COMMIT
 
+    const postpone = await countRoundTrips(() => store.postponeJob(claim.result[0], T0 + 200));
+    assert.deepEqual([postpone.result, postpone.roundTrips], [true, 1]);
+    const reserve = await countRoundTrips(() => store.reserveDeliverySlot(app.id, endpoint.id, T0, 100));
+    assert.deepEqual([reserve.result, reserve.roundTrips], [T0, 1]);
+
     const release = await countRoundTrips(() => store.releaseJobs(claim.result, T0));
     assert.equal(release.roundTrips, 4); // BEGIN, release, notify, COMMIT
     const extend = await countRoundTrips(() => store.extendLeases(claim.result, T0));
     assert.equal(extend.roundTrips, 1);
-    assert.equal((await store.queueStats(T0)).due, 100);
+    // The postponed job was not released (its lease had ended): 49 released, 50 queued.
+    assert.equal((await store.queueStats(T0)).due, 99);
   });
 });

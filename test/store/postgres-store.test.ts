@@ -10,7 +10,7 @@ import type { Store } from "../../src/store/store.ts";
 import { testServerUrl } from "../helpers/postgres.ts";
 import { makePostgresTestStore } from "../helpers/postgres-store.ts";
 import { TEST_MAIN_SECRET } from "../helpers/sqlite-store.ts";
-import { makeApp, makeEndpoint, pageReq } from "./fixtures.ts";
+import { makeApp, makeEndpoint, MTLS_IDENTITY, pageReq, T0 } from "./fixtures.ts";
 
 /** PostgreSQL-only behaviour: what is stored, ordering, several store instances, close. */
 describe("postgres store: storage and instances", () => {
@@ -43,7 +43,7 @@ describe("postgres store: storage and instances", () => {
     }
   }
 
-  test("endpoint keys and headers are encrypted at rest", async () => {
+  test("endpoint keys, headers and mTLS identity are encrypted at rest", async () => {
     const signingKey = "whsec_U3VwZXJTZWNyZXRTaWduaW5nS2V5VmFsdWU=";
     const headerValue = "Bearer top-secret-header-token";
     const app = makeApp();
@@ -52,9 +52,13 @@ describe("postgres store: storage and instances", () => {
       url: "https://plaintext-marker.example.com/hook",
       keys: [{ key: signingKey, expiresAt: null }],
       headers: { Authorization: headerValue },
+      mtlsIdentity: MTLS_IDENTITY,
     });
     await store.createEndpoint(endpoint);
+    const plain = makeEndpoint(app.id, { createdAt: T0 + 1 });
+    await store.createEndpoint(plain);
     assert.deepEqual((await store.getEndpoint(app.id, endpoint.id))?.keys, [{ key: signingKey, expiresAt: null }]);
+    assert.equal((await store.getEndpoint(app.id, endpoint.id))?.mtlsIdentity, MTLS_IDENTITY);
 
     const row = await rawRow("SELECT * FROM endpoints WHERE id = $1", [endpoint.id]);
     const rowText = JSON.stringify(row);
@@ -63,6 +67,9 @@ describe("postgres store: storage and instances", () => {
     assert.ok(!rowText.includes(headerValue) && !rowText.includes("top-secret"));
     assert.match(String(row.keys_sealed), /^v1\.[^.]+\.[^.]+\.[^.]+$/);
     assert.match(String(row.headers_sealed), /^v1\.[^.]+\.[^.]+\.[^.]+$/);
+    assert.ok(!rowText.includes("PRIVATE KEY") && !rowText.includes("private-key-marker") && !rowText.includes("certificate-marker"));
+    assert.match(String(row.mtls_sealed), /^v1\.[^.]+\.[^.]+\.[^.]+$/);
+    assert.equal((await rawRow("SELECT mtls_sealed FROM endpoints WHERE id = $1", [plain.id])).mtls_sealed, null, "no identity, no envelope");
   });
 
   test("a store with another main secret cannot read the endpoint secrets", async () => {

@@ -57,6 +57,7 @@ for (const factory of STORES) {
         trigger: TRIGGER.scheduled,
         runAt: T0 + 5 + LEASE_MS,
         leaseToken: "",
+        rateSlotAt: null,
       });
       assert.notEqual(job.leaseToken, fanout.leaseToken);
       assert.deepEqual(await store.claimJobs(10, lease(T0 + 10)), [], "fanned-out deliveries come back already leased");

@@ -8,7 +8,7 @@ import { makeSecretBox } from "../../src/crypto/secret-box.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { makeTestStore, TEST_MAIN_SECRET } from "../helpers/sqlite-store.ts";
-import { makeApp, makeEndpoint, makeMessage, pageReq, T0 } from "./fixtures.ts";
+import { makeApp, makeEndpoint, makeMessage, MTLS_IDENTITY, pageReq, T0 } from "./fixtures.ts";
 
 /** SQLite-only behaviour: the file format, migrations and several connections to one file. */
 describe("sqlite store: file, migrations, connections", () => {
@@ -31,7 +31,7 @@ describe("sqlite store: file, migrations, connections", () => {
     return second;
   };
 
-  test("endpoint keys and headers are encrypted at rest", async () => {
+  test("endpoint keys, headers and mTLS identity are encrypted at rest", async () => {
     const signingKey = "whsec_U3VwZXJTZWNyZXRTaWduaW5nS2V5VmFsdWU=";
     const headerValue = "Bearer top-secret-header-token";
     const app = makeApp();
@@ -40,9 +40,13 @@ describe("sqlite store: file, migrations, connections", () => {
       url: "https://plaintext-marker.example.com/hook",
       keys: [{ key: signingKey, expiresAt: null }],
       headers: { Authorization: headerValue },
+      mtlsIdentity: MTLS_IDENTITY,
     });
     await store.createEndpoint(endpoint);
+    const plain = makeEndpoint(app.id, { createdAt: T0 + 1 });
+    await store.createEndpoint(plain);
     assert.deepEqual((await store.getEndpoint(app.id, endpoint.id))?.keys, [{ key: signingKey, expiresAt: null }]);
+    assert.equal((await store.getEndpoint(app.id, endpoint.id))?.mtlsIdentity, MTLS_IDENTITY);
 
     // The raw columns hold SecretBox envelopes, not the values.
     const raw = new Database(file, { readonly: true });
@@ -52,6 +56,10 @@ describe("sqlite store: file, migrations, connections", () => {
       assert.ok(rowText.includes("plaintext-marker"), "the row was read");
       assert.ok(!rowText.includes(signingKey) && !rowText.includes("U3VwZXJTZWNyZXRTaWduaW5nS2V5"));
       assert.ok(!rowText.includes(headerValue) && !rowText.includes("top-secret"));
+      assert.ok(!rowText.includes("PRIVATE KEY") && !rowText.includes("private-key-marker") && !rowText.includes("certificate-marker"));
+      assert.match(String(row.mtls_sealed), /^v1\.[^.]+\.[^.]+\.[^.]+$/);
+      const plainRow = raw.prepare("SELECT mtls_sealed FROM endpoints WHERE id = ?").get(plain.id) as Record<string, unknown>;
+      assert.equal(plainRow.mtls_sealed, null, "no identity, no envelope");
       for (const value of Object.values(row)) {
         if (typeof value === "string" && value.startsWith("v1.")) assert.equal(value.split(".").length, 4);
       }
@@ -65,6 +73,7 @@ describe("sqlite store: file, migrations, connections", () => {
     assert.ok(bytes.includes("plaintext-marker.example.com"), "unencrypted columns are visible in the file");
     assert.ok(!bytes.includes(signingKey));
     assert.ok(!bytes.includes("top-secret-header-token"));
+    assert.ok(!bytes.includes("private-key-marker"));
   });
 
   test("a store with another main secret cannot read the endpoint secrets", async () => {

@@ -5,7 +5,7 @@ import { notFound } from "../errors.ts";
 import { toListOut, toPageRequest } from "../pagination.ts";
 import { ListOut, OrderQuery, PageQuery } from "../schemas/common.ts";
 import { backgroundTaskOut } from "../serializers.ts";
-import { BackgroundTaskOut } from "./endpoint-extras.ts";
+import { BackgroundTaskOut } from "./endpoint-replay.ts";
 
 const tags = ["Background Tasks"];
 

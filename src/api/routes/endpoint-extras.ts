@@ -6,7 +6,6 @@ import { headersForDisplay } from "../../domain/endpoint-headers.ts";
 import { MAX_OLD_KEYS, rotateKeys } from "../../domain/endpoint-keys.ts";
 import { newId } from "../../domain/ids.ts";
 import { MESSAGE_RETENTION_MS } from "../../domain/retention.ts";
-import type { BackgroundTask } from "../../domain/types.ts";
 import { endpointEventData } from "../../operational/operational-events.ts";
 import { resolveDeliveryOptions } from "../../profiles/profiles.ts";
 import type { Api, ApiContext } from "../context.ts";
@@ -16,21 +15,11 @@ import { FieldError, HttpError } from "../errors.ts";
 import { DateTime, EndpointParams, EventTypeName, Nullable, SecretKey } from "../schemas/common.ts";
 import { HeaderMap } from "../schemas/endpoint.ts";
 import { MessageOut } from "../schemas/message.ts";
-import { backgroundTaskOut, messageOut } from "../serializers.ts";
+import { messageOut } from "../serializers.ts";
 import { requireEndpoint } from "./endpoints.ts";
 
 const tags = ["Endpoint"];
 const DEFAULT_GRACE_PERIOD_SECONDS = 86_400;
-/** Svix refuses recovery windows longer than this. */
-const MAX_RECOVER_WINDOW_MS = 14 * 24 * 60 * 60 * 1000 + 5 * 60 * 1000;
-
-export const BackgroundTaskOut = Type.Object({
-  id: Type.String(),
-  status: Type.String(),
-  task: Type.String(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  updatedAt: DateTime,
-});
 
 export async function endpointExtraRoutes(app: Api, context: ApiContext): Promise<void> {
   const { store, clock, operationalEvents } = context;
@@ -188,39 +177,6 @@ export async function endpointExtraRoutes(app: Api, context: ApiContext): Promis
       await store.createMessageForEndpoint(message, endpoint.id);
       context.notifyWork();
       return messageOut(message, true);
-    },
-  );
-
-  app.post(
-    "/api/v1/app/:app_id/endpoint/:endpoint_id/recover",
-    {
-      schema: {
-        tags,
-        operationId: "v1.endpoint.recover",
-        params: EndpointParams,
-        body: Type.Object({ since: DateTime, until: Type.Optional(Nullable(DateTime)) }),
-        response: { 202: BackgroundTaskOut },
-      },
-      config,
-    },
-    async (request, reply) => {
-      const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
-      const now = clock.now();
-      const since = Date.parse(request.body.since);
-      const until = request.body.until ? Date.parse(request.body.until) : now;
-      if (until - since > MAX_RECOVER_WINDOW_MS) throw new FieldError(["body", "since"], "Cannot recover more than 14 days of messages");
-      if (until < since) throw new FieldError(["body", "until"], "until must not be before since");
-      const task: BackgroundTask = {
-        id: newId("backgroundTask", now),
-        kind: "endpoint.recover",
-        status: "running",
-        data: { appId: application.id, endpointId: endpoint.id, since, until, recovered: 0 },
-        createdAt: now,
-        updatedAt: now,
-      };
-      await store.createBackgroundTask(task, application.id);
-      context.notifyWork();
-      return reply.code(202).send(backgroundTaskOut(task));
     },
   );
 }

@@ -54,7 +54,10 @@ function statusOut(disabled: boolean, queue: EndpointDeliveryStatus) {
   };
 }
 
-/** An endpoint's queue: hosted Svix's cancel-msgs (Grist "clear queue") and Grist-style status. */
+/**
+ * An endpoint's queue: hosted Svix's cancel-msgs (Grist "clear queue") and rate-limit-status, and
+ * Grist-style status.
+ */
 export async function endpointQueueRoutes(app: Api, context: ApiContext): Promise<void> {
   const { store, clock } = context;
   const config = { access: "app" as const };
@@ -96,6 +99,32 @@ export async function endpointQueueRoutes(app: Api, context: ApiContext): Promis
     async (request) => {
       const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
       return statusOut(endpoint.disabled, await store.getEndpointDeliveryStatus(application.id, endpoint.id, clock.now()));
+    },
+  );
+
+  app.get(
+    "/api/v1/app/:app_id/endpoint/:endpoint_id/rate-limit-status",
+    {
+      schema: {
+        tags,
+        operationId: "v1.endpoint.get-throttling-status",
+        params: EndpointParams,
+        response: {
+          200: Type.Object({ status: Type.Union([Type.Literal("Ok"), Type.Literal("RateLimited")]), throttledSince: Nullable(DateTime) }),
+        },
+      },
+      config,
+    },
+    async (request) => {
+      const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
+      // throttledSince is set by the latest slot reservation that had to wait; it only counts while
+      // deliveries are still queued behind the limit.
+      const { numWaiting } = await store.getEndpointDeliveryStatus(application.id, endpoint.id, clock.now());
+      const limited = endpoint.throttledSince !== null && numWaiting > 0;
+      return {
+        status: limited ? ("RateLimited" as const) : ("Ok" as const),
+        throttledSince: limited ? new Date(endpoint.throttledSince!).toISOString() : null,
+      };
     },
   );
 }

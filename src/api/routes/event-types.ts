@@ -87,6 +87,7 @@ export async function eventTypeRoutes(app: Api, context: ApiContext): Promise<vo
         archived: body.archived ?? false,
         deprecated: body.deprecated ?? false,
         featureFlag: body.featureFlag ?? null,
+        retrySchedule: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -115,6 +116,7 @@ export async function eventTypeRoutes(app: Api, context: ApiContext): Promise<vo
         archived: body.archived ?? false,
         deprecated: body.deprecated ?? false,
         featureFlag: body.featureFlag ?? null,
+        retrySchedule: existing?.retrySchedule ?? null,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };

@@ -45,8 +45,9 @@ const st = {
   ),
   insertEventType: statement(
     "insert_event_type",
-    `INSERT INTO event_types (name, description, schemas, archived, deprecated, feature_flag, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO event_types (name, description, schemas, archived, deprecated, feature_flag, created_at, updated_at,
+       retry_schedule)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   ),
   eventTypeByName: statement<DbEventType>(
     "event_type_by_name",
@@ -55,7 +56,7 @@ const st = {
   updateEventType: statement(
     "update_event_type",
     `UPDATE event_types SET description = $2, schemas = $3, archived = $4, deprecated = $5, feature_flag = $6,
-       updated_at = $7
+       updated_at = $7, retry_schedule = $8
      WHERE name = $1`,
   ),
   expungeEventType: statement("expunge_event_type", "DELETE FROM event_types WHERE name = $1"),
@@ -120,6 +121,7 @@ export function makeEventTypeStore({ pool }: PostgresContext): EventTypeStore {
           row.feature_flag,
           row.created_at,
           row.updated_at,
+          row.retry_schedule,
         ]),
       );
     },
@@ -151,6 +153,7 @@ export function makeEventTypeStore({ pool }: PostgresContext): EventTypeStore {
         row.deprecated,
         row.feature_flag,
         row.updated_at,
+        row.retry_schedule,
       ]);
     },
     async expungeEventType(name) {

@@ -1,7 +1,7 @@
 import { idLowerBoundAt } from "../../domain/ids.ts";
 import { MESSAGE_STATUS } from "../../domain/types.ts";
-import type { DbAttempt, DbDestination, DbDestinationWithMessage } from "../shared-rows.ts";
-import { rowToAttempt, rowToDestination, rowToDestinationWithMessage } from "../shared-rows.ts";
+import type { DbAttempt, DbDestination, DbDestinationWithMessage, DbMessage } from "../shared-rows.ts";
+import { rowToAttempt, rowToDestination, rowToDestinationWithMessage, rowToMessage } from "../shared-rows.ts";
 import type { AttemptStore, EndpointStats } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement } from "./postgres-database.ts";
@@ -40,7 +40,29 @@ const st = {
        AND ${ENDPOINT_IN_APP}
      ORDER BY msg_id LIMIT $6`,
   ),
+  // The application's messages in an id range (messages_app_id), each checked against the
+  // destinations' primary key (msg_id, endpoint_id).
+  missing: statement<DbMessage>(
+    "messages_missing_destination",
+    `SELECT ${columnList(MESSAGE_COLUMNS, "m")} FROM messages m
+     WHERE m.app_id = $2 AND m.id >= $3 AND m.id < $4 AND m.id > $5
+       AND NOT EXISTS (SELECT 1 FROM message_destinations d WHERE d.msg_id = m.id AND d.endpoint_id = $1)
+       AND ${ENDPOINT_IN_APP}
+     ORDER BY m.id LIMIT $6`,
+  ),
 };
+
+/** Parameters of the endpoint-and-message-window queries (recover, replay-missing): $1 … $6. */
+function windowParams(appId: string, endpointId: string, range: { since: number; until: number; afterMsgId: string | null; limit: number }) {
+  return [
+    endpointId,
+    appId,
+    idLowerBoundAt("message", range.since),
+    idLowerBoundAt("message", range.until),
+    range.afterMsgId ?? "",
+    Math.max(0, Math.floor(range.limit)),
+  ];
+}
 
 export function makeAttemptStore({ pool }: PostgresContext): AttemptStore {
   return {
@@ -104,7 +126,8 @@ export function makeAttemptStore({ pool }: PostgresContext): AttemptStore {
         ),
         where: [sql`d.endpoint_id = ${endpointId}`, sql`d.app_id = ${appId}`],
         key: "d.msg_id",
-        order: "descending", // newest message first, whatever the requested order
+        // Newest message first, whatever the requested order, unless asked for oldest first.
+        order: filter.ascending === true ? "ascending" : "descending",
       };
       if (filter.status !== undefined) query.where.push(sql`d.status = ${filter.status}`);
       addMessageFilters(query.where, "m", filter);
@@ -129,15 +152,13 @@ export function makeAttemptStore({ pool }: PostgresContext): AttemptStore {
     async listFailedMessageIds(appId, endpointId, range) {
       // status = fail means the last attempt failed and no retry is left: a later success would
       // have set the destination to success, so "failed and never succeeded" is exactly status fail.
-      const rows = await queryRows(pool, st.failed, [
-        endpointId,
-        appId,
-        idLowerBoundAt("message", range.since),
-        idLowerBoundAt("message", range.until),
-        range.afterMsgId ?? "",
-        Math.max(0, Math.floor(range.limit)),
-      ]);
+      const rows = await queryRows(pool, st.failed, windowParams(appId, endpointId, range));
       return rows.map((row) => row.msg_id);
+    },
+
+    async listMessagesMissingDestination(appId, endpointId, range) {
+      const rows = await queryRows(pool, st.missing, windowParams(appId, endpointId, range));
+      return rows.map(rowToMessage);
     },
   };
 }

@@ -17,8 +17,11 @@ const st = {
     "insert_endpoint",
     `INSERT INTO endpoints (id, app_id, uid, url, description, event_types, channels, keys_sealed, headers_sealed,
        throttle_rate, disabled, first_failure_at, metadata, version, created_at, updated_at,
-       consecutive_failures, window_failures, last_failure_at, profile, options, deleted_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, NULL)`,
+       consecutive_failures, window_failures, last_failure_at, profile, options, transformation_code,
+       transformation_enabled, transformation_variables, transformation_updated_at, mtls_sealed, throttled_since,
+       rate_next_at, deleted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+       $24, $25, $26, $27, NULL, NULL)`,
   ),
   // By id or uid in one round trip; an id match wins over a uid match.
   byIdOrUid: statement<DbEndpoint>(
@@ -31,14 +34,30 @@ const st = {
     "endpoints_of_application",
     `SELECT ${columnList(ENDPOINT_COLUMNS)} FROM endpoints WHERE app_id = $1 AND deleted_at IS NULL ORDER BY id`,
   ),
-  // The uid is replaced too: Svix lets an endpoint update change its uid.
+  // The uid is replaced too: Svix lets an endpoint update change its uid. The rate limiter's
+  // columns (rate_next_at, throttled_since) are reserveDeliverySlot's alone.
   update: statement(
     "update_endpoint",
     `UPDATE endpoints SET uid = $3, url = $4, description = $5, event_types = $6, channels = $7, keys_sealed = $8,
        headers_sealed = $9, throttle_rate = $10, disabled = $11, first_failure_at = $12, metadata = $13,
        version = $14, updated_at = $15, consecutive_failures = $16, window_failures = $17, last_failure_at = $18,
-       profile = $19, options = $20
+       profile = $19, options = $20, transformation_code = $21, transformation_enabled = $22,
+       transformation_variables = $23, transformation_updated_at = $24, mtls_sealed = $25
      WHERE app_id = $1 AND id = $2 AND deleted_at IS NULL`,
+  ),
+  // The rate limiter, one statement. The UPDATE locks the endpoint's row, and a concurrent
+  // reservation waits for that lock, then (READ COMMITTED) evaluates the SET expressions again on
+  // the row as committed: each reservation starts from the previous one's rate_next_at, so
+  // concurrent callers get distinct slots $4 apart. Every SET expression reads the row as it was
+  // (the slot is the same in both); RETURNING gives the row as written.
+  reserveSlot: statement<{ slot: number }>(
+    "reserve_delivery_slot",
+    `UPDATE endpoints SET
+       rate_next_at = GREATEST(COALESCE(rate_next_at, $3::bigint), $3::bigint) + $4::bigint,
+       throttled_since = CASE WHEN GREATEST(COALESCE(rate_next_at, $3::bigint), $3::bigint) > $3::bigint
+                              THEN COALESCE(throttled_since, $3::bigint) ELSE NULL END
+     WHERE app_id = $1 AND id = $2
+     RETURNING rate_next_at - $4::bigint AS slot`,
   ),
   // Queued deliveries go first, and only if the endpoint is live in this application: a delivery
   // being completed locks its job before the endpoint, so deleting in the other order could
@@ -125,6 +144,12 @@ function endpointValues(row: DbEndpoint): unknown[] {
     row.last_failure_at,
     row.profile,
     row.options,
+    row.transformation_code,
+    row.transformation_enabled,
+    row.transformation_variables,
+    row.transformation_updated_at,
+    row.mtls_sealed,
+    row.throttled_since,
   ];
 }
 
@@ -179,6 +204,11 @@ export function makeEndpointStore({ pool, secretBox }: PostgresContext): Endpoin
           row.last_failure_at,
           row.profile,
           row.options,
+          row.transformation_code,
+          row.transformation_enabled,
+          row.transformation_variables,
+          row.transformation_updated_at,
+          row.mtls_sealed,
         ]),
       );
     },
@@ -210,6 +240,10 @@ export function makeEndpointStore({ pool, secretBox }: PostgresContext): Endpoin
         lastSuccess: find("success"),
         lastFailure: find("fail"),
       };
+    },
+    async reserveDeliverySlot(appId, endpointId, now, intervalMs) {
+      const interval = Math.max(0, Math.ceil(intervalMs));
+      return (await queryOne(pool, st.reserveSlot, [appId, endpointId, now, interval]))?.slot ?? now;
     },
   };
 }

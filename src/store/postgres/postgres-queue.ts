@@ -17,7 +17,7 @@ import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
  * endpoint), so two of them can never wait for each other in a cycle (deadlock, 40P01).
  *
  * Lanes across processes. Only a lane's head is claimable (herald_claim_jobs and herald_lane_heads,
- * in migrations/postgres/0002_profiles.sql), and a claimed head stays in the table (leased, so not
+ * in migrations/postgres/0002_profiles.sql and 0003_consumers.sql), and a claimed head stays in the table (leased, so not
  * due) until its delivery completes: while it exists, no other job of its lane is a head, whatever
  * another worker's snapshot. Two workers that both see the same due head race for its row lock, and
  * SKIP LOCKED (or, if the winner has committed, the re-check of run_at on the updated row) leaves
@@ -30,7 +30,7 @@ const END_OF_TIME = "9223372036854775807";
 const CLAIM_COLUMNS = columnList(JOB_COLUMNS, "queue");
 
 const st = {
-  // One statement: herald_claim_jobs (migrations/postgres/0002_profiles.sql) picks the due rows
+  // One statement: herald_claim_jobs (migrations/postgres/0003_consumers.sql) picks the due rows
   // nobody else holds, unlaned jobs and lane heads, and leases them; oldest first by their run_at
   // before the claim. Its result columns are the queue's (a new queue column needs a new version of
   // the function).
@@ -107,9 +107,11 @@ const st = {
        request_body, created_at, batch_size)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
   ),
+  // A retry needs a new rate slot: the one this attempt used is spent.
   reschedule: statement(
     "reschedule_job",
-    "UPDATE queue SET run_at = $3, attempt = attempt + 1, lease_token = NULL WHERE id = $1 AND lease_token = $2",
+    `UPDATE queue SET run_at = $3, attempt = attempt + 1, lease_token = NULL, rate_slot_at = NULL
+     WHERE id = $1 AND lease_token = $2`,
   ),
   // Manual attempts (resend, recover) do not count towards the scheduled retry schedule, so they
   // leave attempt_count alone ($8 = scheduled).
@@ -162,11 +164,16 @@ const st = {
      FROM unnest($2::bigint[], $3::text[]) AS held(id, lease_token)
      WHERE queue.id = held.id AND queue.lease_token = held.lease_token`,
   ),
+  // Put-back jobs give up their rate slots, so jobs released together cannot burst when claimed again.
   release: statement(
     "release_jobs",
-    `UPDATE queue SET run_at = $1, lease_token = NULL
+    `UPDATE queue SET run_at = $1, lease_token = NULL, rate_slot_at = NULL
      FROM unnest($2::bigint[], $3::text[]) AS released(id, lease_token)
      WHERE queue.id = released.id AND queue.lease_token = released.lease_token`,
+  ),
+  postpone: statement(
+    "postpone_job",
+    "UPDATE queue SET run_at = $3, rate_slot_at = $3, lease_token = NULL WHERE id = $1 AND lease_token = $2",
   ),
   // A lane's followers cannot run before their head, so only heads count. LEAST ignores NULLs.
   nextDue: statement<{ run_at: number | null }>(
@@ -351,6 +358,11 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
         await execute(tx, st.release, [runAt, jobs.map((j) => j.id), jobs.map((j) => j.leaseToken)]);
         await notifyWork(tx);
       });
+    },
+
+    // No work notification: the job is not due until its slot, and workers poll.
+    async postponeJob(job, runAt) {
+      return (await execute(pool, st.postpone, [job.id, job.leaseToken, runAt])) === 1;
     },
 
     async nextJobDueAt() {

@@ -59,6 +59,7 @@ export const EVENT_TYPE_COLUMNS = columnsOf<DbEventType>({
   archived: true,
   deprecated: true,
   feature_flag: true,
+  retry_schedule: true,
   created_at: true,
   updated_at: true,
 });
@@ -81,6 +82,13 @@ export const ENDPOINT_COLUMNS = columnsOf<DbEndpoint>({
   last_failure_at: true,
   profile: true,
   options: true,
+  transformation_code: true,
+  transformation_enabled: true,
+  transformation_variables: true,
+  transformation_updated_at: true,
+  mtls_sealed: true,
+  rate_next_at: true,
+  throttled_since: true,
   metadata: true,
   version: true,
   created_at: true,
@@ -143,6 +151,7 @@ export const JOB_COLUMNS = columnsOf<DbJob>({
   trigger_type: true,
   run_at: true,
   lease_token: true,
+  rate_slot_at: true,
 });
 
 export const BACKGROUND_TASK_COLUMNS = columnsOf<DbBackgroundTask>({

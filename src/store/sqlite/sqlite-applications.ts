@@ -78,13 +78,16 @@ export function makeApplicationStore({ db, statements }: SqliteContext): Applica
 export function makeEventTypeStore({ db, statements }: SqliteContext): EventTypeStore {
   const st = lazy(() => ({
     insert: db.prepare<DbEventType>(
-      `INSERT INTO event_types (name, description, schemas, archived, deprecated, feature_flag, created_at, updated_at)
-       VALUES (@name, @description, @schemas, @archived, @deprecated, @feature_flag, @created_at, @updated_at)`,
+      `INSERT INTO event_types (name, description, schemas, archived, deprecated, feature_flag, retry_schedule, created_at,
+         updated_at)
+       VALUES (@name, @description, @schemas, @archived, @deprecated, @feature_flag, @retry_schedule, @created_at,
+         @updated_at)`,
     ),
     byName: db.prepare<[string], DbEventType>("SELECT * FROM event_types WHERE name = ?"),
     update: db.prepare<DbEventType>(
       `UPDATE event_types SET description = @description, schemas = @schemas, archived = @archived,
-         deprecated = @deprecated, feature_flag = @feature_flag, updated_at = @updated_at
+         deprecated = @deprecated, feature_flag = @feature_flag, retry_schedule = @retry_schedule,
+         updated_at = @updated_at
        WHERE name = @name`,
     ),
     expunge: db.prepare<[string]>("DELETE FROM event_types WHERE name = ?"),

@@ -1,7 +1,7 @@
 import { idLowerBoundAt } from "../../domain/ids.ts";
 import { MESSAGE_STATUS } from "../../domain/types.ts";
-import type { DbAttempt, DbDestination, DbDestinationWithMessage } from "../shared-rows.ts";
-import { rowToAttempt, rowToDestination, rowToDestinationWithMessage } from "../shared-rows.ts";
+import type { DbAttempt, DbDestination, DbDestinationWithMessage, DbMessage } from "../shared-rows.ts";
+import { rowToAttempt, rowToDestination, rowToDestinationWithMessage, rowToMessage } from "../shared-rows.ts";
 import type { AttemptStore, EndpointStats } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
@@ -33,6 +33,14 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
        WHERE endpoint_id = @endpointId AND status = ${MESSAGE_STATUS.fail}
          AND msg_id >= @from AND msg_id < @to AND msg_id > @after
        ORDER BY msg_id LIMIT @limit`,
+    ),
+    // The application's messages in an id range (messages_app_id), each checked against the
+    // destinations' primary key (msg_id, endpoint_id).
+    missing: db.prepare<{ appId: string; endpointId: string; from: string; to: string; after: string; limit: number }, DbMessage>(
+      `SELECT m.* FROM messages m
+       WHERE m.app_id = @appId AND m.id >= @from AND m.id < @to AND m.id > @after
+         AND NOT EXISTS (SELECT 1 FROM message_destinations d WHERE d.msg_id = m.id AND d.endpoint_id = @endpointId)
+       ORDER BY m.id LIMIT @limit`,
     ),
   }));
 
@@ -100,7 +108,8 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
         where: ["d.endpoint_id = ?", "d.app_id = ?"],
         params: [endpointId, appId],
         key: "d.msg_id",
-        order: "descending", // newest message first, whatever the requested order
+        // Newest message first, whatever the requested order, unless asked for oldest first.
+        order: filter.ascending === true ? "ascending" : "descending",
       };
       if (filter.status !== undefined) {
         query.where.push("d.status = ?");
@@ -138,6 +147,19 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
         limit: Math.max(0, Math.floor(range.limit)),
       });
       return rows.map((row) => row.msg_id);
+    },
+
+    async listMessagesMissingDestination(appId, endpointId, range) {
+      if (!st().endpointInApp.get(endpointId, appId)) return [];
+      const rows = st().missing.all({
+        appId,
+        endpointId,
+        from: idLowerBoundAt("message", range.since),
+        to: idLowerBoundAt("message", range.until),
+        after: range.afterMsgId ?? "",
+        limit: Math.max(0, Math.floor(range.limit)),
+      });
+      return rows.map(rowToMessage);
     },
   };
 }

@@ -16,23 +16,39 @@ export function makeEndpointStore({ db, secretBox, statements }: SqliteContext):
     insert: db.prepare<DbEndpoint>(
       `INSERT INTO endpoints (id, app_id, uid, url, description, event_types, channels, keys_sealed, headers_sealed,
          throttle_rate, disabled, first_failure_at, consecutive_failures, window_failures, last_failure_at, profile,
-         options, metadata, version, created_at, updated_at, deleted_at)
+         options, transformation_code, transformation_enabled, transformation_variables, transformation_updated_at,
+         mtls_sealed, rate_next_at, throttled_since, metadata, version, created_at, updated_at, deleted_at)
        VALUES (@id, @app_id, @uid, @url, @description, @event_types, @channels, @keys_sealed, @headers_sealed,
          @throttle_rate, @disabled, @first_failure_at, @consecutive_failures, @window_failures, @last_failure_at, @profile,
-         @options, @metadata, @version, @created_at, @updated_at, NULL)`,
+         @options, @transformation_code, @transformation_enabled, @transformation_variables, @transformation_updated_at,
+         @mtls_sealed, NULL, @throttled_since, @metadata, @version, @created_at, @updated_at, NULL)`,
     ),
     byId: db.prepare<[string, string], DbEndpoint>("SELECT * FROM endpoints WHERE app_id = ? AND id = ? AND deleted_at IS NULL"),
     byUid: db.prepare<[string, string], DbEndpoint>("SELECT * FROM endpoints WHERE app_id = ? AND uid = ? AND deleted_at IS NULL"),
     all: db.prepare<[string], DbEndpoint>("SELECT * FROM endpoints WHERE app_id = ? AND deleted_at IS NULL ORDER BY id"),
-    // The uid is replaced too: Svix lets an endpoint update change its uid.
+    // The uid is replaced too: Svix lets an endpoint update change its uid. The rate limiter's
+    // columns (rate_next_at, throttled_since) are reserveDeliverySlot's alone.
     update: db.prepare<DbEndpoint>(
       `UPDATE endpoints SET uid = @uid, url = @url, description = @description, event_types = @event_types,
          channels = @channels, keys_sealed = @keys_sealed, headers_sealed = @headers_sealed,
          throttle_rate = @throttle_rate, disabled = @disabled, first_failure_at = @first_failure_at,
          consecutive_failures = @consecutive_failures, window_failures = @window_failures,
          last_failure_at = @last_failure_at, profile = @profile, options = @options,
-         metadata = @metadata, version = @version, updated_at = @updated_at
+         transformation_code = @transformation_code, transformation_enabled = @transformation_enabled,
+         transformation_variables = @transformation_variables, transformation_updated_at = @transformation_updated_at,
+         mtls_sealed = @mtls_sealed, metadata = @metadata, version = @version, updated_at = @updated_at
        WHERE app_id = @app_id AND id = @id AND deleted_at IS NULL`,
+    ),
+    // One UPDATE … RETURNING: it holds the database write lock from its first read to its commit,
+    // so reservations from any number of connections are serialized. Every SET expression reads
+    // the row as it was, so `slot` is the same in both; RETURNING gives the row as written.
+    reserveSlot: db.prepare<{ appId: string; id: string; now: number; interval: number }, { slot: number }>(
+      `UPDATE endpoints SET
+         rate_next_at = max(COALESCE(rate_next_at, @now), @now) + @interval,
+         throttled_since = CASE WHEN max(COALESCE(rate_next_at, @now), @now) > @now
+                                THEN COALESCE(throttled_since, @now) ELSE NULL END
+       WHERE app_id = @appId AND id = @id
+       RETURNING rate_next_at - @interval AS slot`,
     ),
     softDelete: db.prepare<{ appId: string; id: string; at: number }>(
       `UPDATE endpoints SET deleted_at = @at, updated_at = @at, uid = NULL
@@ -142,6 +158,10 @@ export function makeEndpointStore({ db, secretBox, statements }: SqliteContext):
     },
     async getEndpointDeliveryStatus(appId, endpointId, now) {
       return statusTx(appId, endpointId, now);
+    },
+    async reserveDeliverySlot(appId, endpointId, now, intervalMs) {
+      const interval = Math.max(0, Math.ceil(intervalMs));
+      return st().reserveSlot.get({ appId, id: endpointId, now, interval })?.slot ?? now;
     },
   };
 }

@@ -59,12 +59,17 @@ export function prepareQueueStatements(db: Db) {
       "UPDATE queue SET run_at = @run_at, lease_token = @lease_token WHERE id = @id",
     ),
     deleteLeased: db.prepare<[number, string]>("DELETE FROM queue WHERE id = ? AND lease_token = ?"),
+    // A retry, or a job put back, gives up its rate slot: it reserves a new one when claimed again.
     reschedule: db.prepare<{ id: number; lease_token: string; run_at: number }>(
-      `UPDATE queue SET run_at = @run_at, attempt = attempt + 1, lease_token = NULL
+      `UPDATE queue SET run_at = @run_at, attempt = attempt + 1, lease_token = NULL, rate_slot_at = NULL
        WHERE id = @id AND lease_token = @lease_token`,
     ),
     release: db.prepare<{ id: number; lease_token: string; run_at: number }>(
-      "UPDATE queue SET run_at = @run_at, lease_token = NULL WHERE id = @id AND lease_token = @lease_token",
+      "UPDATE queue SET run_at = @run_at, lease_token = NULL, rate_slot_at = NULL WHERE id = @id AND lease_token = @lease_token",
+    ),
+    postpone: db.prepare<{ id: number; lease_token: string; run_at: number }>(
+      `UPDATE queue SET run_at = @run_at, rate_slot_at = @run_at, lease_token = NULL
+       WHERE id = @id AND lease_token = @lease_token`,
     ),
     extend: db.prepare<{ id: number; lease_token: string; run_at: number }>(
       "UPDATE queue SET run_at = @run_at WHERE id = @id AND lease_token = @lease_token",

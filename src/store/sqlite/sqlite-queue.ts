@@ -121,7 +121,7 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
         lease_token: sendNow ? newLeaseToken(lease.workerId) : null,
       };
       const id = insertJob(q, row);
-      if (sendNow) claimed.push(rowToJob({ id, ...row }));
+      if (sendNow) claimed.push(rowToJob({ id, ...row, rate_slot_at: null }));
     }
     return claimed;
   });
@@ -231,6 +231,9 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
     },
     async releaseJobs(jobs, runAt) {
       if (jobs.length > 0) releaseTx.immediate(jobs, runAt);
+    },
+    async postponeJob(job, runAt) {
+      return queue().postpone.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt }).changes === 1;
     },
     async nextJobDueAt() {
       return queue().nextDue.get()?.run_at ?? null;
