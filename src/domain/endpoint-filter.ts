@@ -20,6 +20,12 @@ export function channelsMatch(endpointChannels: string[] | null, messageChannels
   return endpointChannels.some((channel) => messageChannels.includes(channel));
 }
 
+/** Whether the endpoint subscribes to the message, by event type and channel, enabled or not. */
+export function endpointSubscribes(endpoint: Endpoint, message: Message): boolean {
+  return eventTypeMatches(endpoint.eventTypes, message.eventType) && channelsMatch(endpoint.channels, message.channels);
+}
+
+/** Whether fan-out sends the message there: an enabled endpoint that subscribes to it. */
 export function endpointWantsMessage(endpoint: Endpoint, message: Message): boolean {
-  return !endpoint.disabled && eventTypeMatches(endpoint.eventTypes, message.eventType) && channelsMatch(endpoint.channels, message.channels);
+  return !endpoint.disabled && endpointSubscribes(endpoint, message);
 }

@@ -1,4 +1,4 @@
-import { channelsMatch, eventTypeMatches } from "../domain/endpoint-filter.ts";
+import { endpointWantsMessage } from "../domain/endpoint-filter.ts";
 import type { Endpoint, Message } from "../domain/types.ts";
 import { compileFilter, passesWatchAndReady } from "../filter/message-filter.ts";
 import { isOrdered, resolveDeliveryOptions } from "../profiles/profiles.ts";
@@ -20,20 +20,15 @@ export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<Job[]> {
   const endpoints = await deps.store.listAllEndpoints(job.appId);
   const targets: FanOutTarget[] = [];
   for (const endpoint of endpoints) {
-    if (endpoint.disabled || !endpointSelects(deps, endpoint, message)) continue;
+    if (!endpointWantsMessage(endpoint, message) || !optionsSelect(deps, endpoint, message)) continue;
     const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
     targets.push({ endpointId: endpoint.id, ordered: isOrdered(options), delayMs: options.batch?.maxWaitMs ?? 0 });
   }
   return deps.store.fanOut(job, targets, leaseFor(deps));
 }
 
-/**
- * Whether the endpoint's filters select the message: event types, channels, Grist's watch and
- * ready fields, and its payload filter. (Fan-out also skips disabled endpoints; replay-missing
- * asks this of an endpoint that may be disabled.)
- */
-export function endpointSelects(deps: WorkerDeps, endpoint: Endpoint, message: Message): boolean {
-  if (!eventTypeMatches(endpoint.eventTypes, message.eventType) || !channelsMatch(endpoint.channels, message.channels)) return false;
+/** Whether the endpoint's delivery options select the message: Grist's watch and ready fields, and its payload filter. */
+export function optionsSelect(deps: WorkerDeps, endpoint: Endpoint, message: Message): boolean {
   const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
   if (!passesWatchAndReady(parsedPayload(message), message.previous, options.watchFields, options.readyField)) return false;
   return !options.filter || filterMatches(deps, endpoint, options.filter, message);

@@ -1,7 +1,8 @@
+import { endpointSubscribes } from "../domain/endpoint-filter.ts";
 import type { BackgroundTask, Message, MessageStatus } from "../domain/types.ts";
 import { TRIGGER } from "../domain/types.ts";
 import type { Job } from "../store/store.ts";
-import { endpointSelects } from "./fanout-job.ts";
+import { optionsSelect } from "./fanout-job.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
 /** Svix's limits for one task. */
@@ -62,7 +63,9 @@ function sourceFor(deps: WorkerDeps, task: BackgroundTask): PageSource | null {
         const endpoint = await store.getEndpoint(data.appId, data.endpointId);
         if (!endpoint) return { msgIds: [], cursor: null };
         const messages: Message[] = await store.listMessagesMissingDestination(data.appId, data.endpointId, { since: data.since, until: data.until, afterMsgId, limit });
-        const wanted = messages.filter((message) => message.payload !== null && endpointSelects(deps, endpoint, message));
+        const wanted = messages.filter(
+          (message) => message.payload !== null && endpointSubscribes(endpoint, message) && optionsSelect(deps, endpoint, message),
+        );
         return { msgIds: wanted.map((message) => message.id), cursor: messages.at(-1)?.id ?? null };
       };
     case "endpoint.bulk-replay":
