@@ -26,12 +26,9 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-import pg from "pg";
-
 import { startTestPostgres, type TestPostgres } from "../scripts/test-postgres.js";
 import { listeningWorkers, postgresEnv } from "../test/process/postgres-process-helpers.ts";
 import {
-  ADMIN_TOKEN,
   type ChildHandle,
   freePort,
   killAll,
@@ -43,12 +40,12 @@ import {
   waitForHealthy,
 } from "../test/process/process-helpers.ts";
 import { type ReceiverProcess, type RunStats, startReceiverProcess } from "../test/process/receiver-process.ts";
+import { api, createAppWithEndpoint, payload, PAYLOAD_BYTES, withAdmin } from "./lib/herald-api.ts";
 
 const MAX_MESSAGES = 100_000;
 const MAX_WORKERS = 16;
 const ABORT_AFTER_MS = 5 * 60_000;
 const WARM_UP_MESSAGES = 100;
-const PAYLOAD_BYTES = 1024;
 
 interface RunResult {
   workers: number;
@@ -92,23 +89,6 @@ function checkDeadline(what: string): void {
   if (Date.now() > deadline) throw new Error(`aborted after ${ABORT_AFTER_MS / 1000} s (${what})`);
 }
 
-async function api(url: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url + pathname, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-/** A JSON payload of exactly PAYLOAD_BYTES bytes once serialized. */
-function payload(n: number): { n: number; data: string } {
-  const empty = JSON.stringify({ n, data: "" }).length;
-  return { n, data: "x".repeat(PAYLOAD_BYTES - empty) };
-}
-
 /** Posts `total` messages, `concurrency` at a time; returns when the last answer arrived. */
 async function postAll(url: string, appId: string, total: number, concurrency: number): Promise<{ accepted: number; failures: string[] }> {
   let next = 0;
@@ -139,26 +119,6 @@ async function waitForDeliveries(receiver: ReceiverProcess, run: string, expecte
     if (dead) throw new Error(`a Herald process exited: ${JSON.stringify(dead.exitStatus())}\n${dead.describe()}`);
     checkDeadline(`waiting for deliveries: ${stats.unique} of ${expected}`);
     await sleep(50);
-  }
-}
-
-/** An application with one endpoint; returns the application id. */
-async function createApp(url: string, name: string, endpointUrl: string): Promise<string> {
-  const app = await api(url, "POST", "/api/v1/app", { name });
-  if (app.status !== 201) throw new Error(`creating an app answered ${app.status}: ${JSON.stringify(app.body)}`);
-  const appId = (app.body as { id: string }).id;
-  const endpoint = await api(url, "POST", `/api/v1/app/${appId}/endpoint`, { url: endpointUrl });
-  if (endpoint.status !== 201) throw new Error(`creating an endpoint answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`);
-  return appId;
-}
-
-async function withAdmin<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
   }
 }
 
@@ -199,12 +159,12 @@ async function runOnce(server: TestPostgres, receiver: ReceiverProcess, workers:
 
     // Warm-up (connections, prepared statements, JIT) on an application of its own, not counted.
     const run = `/hook/${name}`;
-    const warmUpApp = await createApp(apiProcess.url, `bench warm-up ${workers}`, `${receiver.url}${run}-warm-up`);
+    const warmUpApp = await createAppWithEndpoint(apiProcess.url, `bench warm-up ${workers}`, `${receiver.url}${run}-warm-up`);
     for (let i = 0; i < WARM_UP_MESSAGES; i++) {
       await api(apiProcess.url, "POST", `/api/v1/app/${warmUpApp}/msg`, { eventType: "bench.warm-up", payload: payload(i) });
     }
     await waitForDeliveries(receiver, `${run}-warm-up`, WARM_UP_MESSAGES, fleet);
-    const appId = await createApp(apiProcess.url, `bench ${workers} workers`, receiver.url + run);
+    const appId = await createAppWithEndpoint(apiProcess.url, `bench ${workers} workers`, receiver.url + run);
 
     const startedAt = Date.now();
     const { accepted, failures } = await postAll(apiProcess.url, appId, messages, concurrency);
@@ -217,7 +177,7 @@ async function runOnce(server: TestPostgres, receiver: ReceiverProcess, workers:
 
     // Backlog drain: the workers are paused (SIGSTOP) while M more messages are queued, then resumed.
     const workerHandles = fleet.slice(1);
-    const drainApp = await createApp(apiProcess.url, `bench drain ${workers}`, `${receiver.url}${run}-drain`);
+    const drainApp = await createAppWithEndpoint(apiProcess.url, `bench drain ${workers}`, `${receiver.url}${run}-drain`);
     // Nothing held when they stop (a held job's lease could run out while they are stopped).
     await withAdmin(databaseUrl.toString(), async (client) => {
       while (Number((await client.query<{ n: string }>("SELECT COUNT(*) AS n FROM queue")).rows[0].n) > 0) {

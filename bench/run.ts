@@ -1,0 +1,411 @@
+/**
+ * Herald's benchmark: everything measured in one run, against the physical limit of this machine.
+ *
+ *   node --import tsx bench/run.ts [--quick] [--postgres]
+ *
+ * Starts a receiver (bench/lib/receiver-main.ts, a process of its own that answers 204 and counts)
+ * and one `herald serve` process (SQLite in a temp data directory, or with --postgres a fresh
+ * database on BENCH_DATABASE_URL or on an embedded server), all on 127.0.0.1, then measures:
+ *
+ * 1. raw: undici POSTs of a 1 KiB body straight to the receiver, CONCURRENCY at a time: the
+ *    physical limit of client + loopback + receiver on this machine;
+ * 2. ingest: messages/s accepted (202) by Herald's API, same body size and concurrency, one
+ *    application with one endpoint (signed delivery, the default);
+ * 3. end to end: deliveries/s of those messages, from the first POST to the last arrival at the
+ *    receiver, and its ratio to (1);
+ * 4. latency: messages posted at a fixed 500/s (open loop), each carrying its send time; the receiver
+ *    subtracts it from the arrival time (same host clock): p50, p90, p99, max;
+ * 5. fan-out: one message to many endpoints (10,000; created through the API first, each at its own
+ *    URL on the receiver), time from the POST to the last arrival;
+ * 6. backlog: the receiver holds (leaves unanswered) every request to the backlog endpoint, so
+ *    Herald's worker has at most its concurrency in flight and everything else stays in its queue
+ *    (checked by counting the queue table). N messages are posted (1,000,000; stopped after a time
+ *    cap, reporting how far it got): ingest rate over the first and the last 10 %, Herald's RSS
+ *    (VmRSS) with N pending. Then the receiver answers and the drain rate is measured. Herald's request
+ *    timeout is raised to 5 minutes and the ingest is capped below that, so nothing times out and
+ *    goes to the retry schedule.
+ *
+ * Prints a table with the targets of issue 6 and writes bench/results/<date>-<engine>[-quick].json.
+ * Bounded: every phase has a count and a time cap, and an overall abort kills everything.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+import { ADMIN_TOKEN, killAll, removeTempDirs, REPO_ROOT, sleep } from "../test/process/process-helpers.ts";
+import { type BenchHerald, type EngineName, processMemory, startHerald, stopEmbeddedPostgres } from "./lib/engine.ts";
+import { api, createApp, createAppWithEndpoint, createEndpoint, payload, PAYLOAD_BYTES } from "./lib/herald-api.ts";
+import { closedLoop, makePool, nowMs, openLoop, type PostTarget, rateBetween } from "./lib/load.ts";
+import { type BenchReceiver, type RunStats, startBenchReceiver } from "./lib/receiver.ts";
+import { fmt, formatTable, percentile, type Row } from "./lib/report.ts";
+
+/** Requests in flight for raw and ingest (the same for both, so the ratio compares like with like). */
+const CONCURRENCY = 50;
+const LATENCY_RATE_PER_SECOND = 500;
+const ENDPOINT_CREATION_CONCURRENCY = 20;
+/** Held deliveries must not time out: Herald's request timeout is 300 s (engine.ts). */
+const BACKLOG_INGEST_MAX_MS = 280_000;
+
+interface Sizes {
+  raw: number;
+  rawMaxMs: number;
+  ingest: number;
+  ingestMaxMs: number;
+  deliveryMaxMs: number;
+  latencySeconds: number;
+  fanOutEndpoints: number;
+  fanOutMaxMs: number;
+  backlog: number;
+  backlogIngestMaxMs: number;
+  drainMaxMs: number;
+  abortAfterMs: number;
+}
+
+const FULL: Sizes = {
+  raw: 100_000,
+  rawMaxMs: 30_000,
+  ingest: 50_000,
+  ingestMaxMs: 120_000,
+  deliveryMaxMs: 180_000,
+  latencySeconds: 30,
+  fanOutEndpoints: 10_000,
+  fanOutMaxMs: 120_000,
+  backlog: 1_000_000,
+  backlogIngestMaxMs: BACKLOG_INGEST_MAX_MS,
+  drainMaxMs: 480_000,
+  abortAfterMs: 30 * 60_000,
+};
+
+const QUICK: Sizes = {
+  raw: 20_000,
+  rawMaxMs: 5_000,
+  ingest: 2_000,
+  ingestMaxMs: 10_000,
+  deliveryMaxMs: 15_000,
+  latencySeconds: 5,
+  fanOutEndpoints: 1_000,
+  fanOutMaxMs: 10_000,
+  backlog: 4_000,
+  backlogIngestMaxMs: 10_000,
+  drainMaxMs: 20_000,
+  abortAfterMs: 3 * 60_000,
+};
+
+const WARM_UP = { raw: 1_000, messages: 200 };
+
+const TARGETS = {
+  endToEndRatio: 0.5,
+  postgresRatio: 0.35,
+  p99Ms: 25,
+  fanOutEndpoints: 10_000,
+  fanOutMs: 2_000,
+  backlogMessages: 1_000_000,
+  rssBytes: 300e6,
+  /** "Ingest not slower with the backlog than with none": a 10 % allowance for run-to-run noise. */
+  backlogIngestRatio: 0.9,
+};
+
+function parseOptions(): { quick: boolean; engine: EngineName } {
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, postgres: { type: "boolean", default: false } } });
+  return { quick: values.quick, engine: values.postgres ? "postgres" : "sqlite" };
+}
+
+function log(line: string): void {
+  process.stdout.write(line + "\n");
+}
+
+const BODY_PAD = "x".repeat(PAYLOAD_BYTES);
+
+/** The 1 KiB raw body, the same bytes every time (Herald's message body is built per message). */
+function rawBody(): string {
+  const empty = JSON.stringify({ n: 0, data: "" }).length;
+  return JSON.stringify({ n: 0, data: BODY_PAD.slice(0, PAYLOAD_BYTES - empty) });
+}
+
+function messageBody(n: number, sentAt?: number): string {
+  return JSON.stringify({ eventType: "bench.event", payload: payload(n, sentAt) });
+}
+
+function heraldTarget(herald: BenchHerald, appId: string, connections: number): PostTarget {
+  return {
+    pool: makePool(herald.url, connections),
+    path: `/api/v1/app/${appId}/msg`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    expectStatus: 202,
+  };
+}
+
+/** Polls the receiver until `expected` distinct deliveries reached `run`, or `maxMs` passed. */
+async function waitForDeliveries(receiver: BenchReceiver, herald: BenchHerald, run: string, expected: number, maxMs: number): Promise<RunStats & { complete: boolean }> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const stats = await receiver.stats(run);
+    if (stats.unique >= expected) return { ...stats, complete: true };
+    const exit = herald.process.exitStatus();
+    if (exit) throw new Error(`Herald exited: ${JSON.stringify(exit)}\n${herald.process.describe()}`);
+    if (Date.now() > deadline) return { ...stats, complete: false };
+    await sleep(20);
+  }
+}
+
+async function measureRaw(receiver: BenchReceiver, sizes: Sizes) {
+  const target: PostTarget = { pool: makePool(receiver.url, CONCURRENCY), path: "/raw", headers: { "content-type": "application/json" }, expectStatus: 204 };
+  const body = rawBody();
+  await closedLoop({ target: { ...target, path: "/raw-warm-up" }, total: WARM_UP.raw, concurrency: CONCURRENCY, deadlineMs: Date.now() + 10_000, body: () => body });
+  const result = await closedLoop({ target, total: sizes.raw, concurrency: CONCURRENCY, deadlineMs: Date.now() + sizes.rawMaxMs, body: () => body });
+  await target.pool.close();
+  const stats = await receiver.stats("/raw");
+  const seconds = ((stats.lastAt ?? result.endedAt) - result.startedAt) / 1000;
+  return { requests: result.accepted, failed: result.failed, cutShort: result.cutShort, seconds, perSecond: stats.requests / seconds };
+}
+
+async function measureIngest(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
+  const warmUpApp = await createAppWithEndpoint(herald.url, "bench warm-up", `${receiver.url}/warm-up`);
+  const warmUp = heraldTarget(herald, warmUpApp, CONCURRENCY);
+  await closedLoop({ target: warmUp, total: WARM_UP.messages, concurrency: CONCURRENCY, deadlineMs: Date.now() + 20_000, body: (n) => messageBody(n) });
+  await warmUp.pool.close();
+  await waitForDeliveries(receiver, herald, "/warm-up", WARM_UP.messages, 30_000);
+
+  const appId = await createAppWithEndpoint(herald.url, "bench ingest", `${receiver.url}/ingest`);
+  const target = heraldTarget(herald, appId, CONCURRENCY);
+  const result = await closedLoop({ target, total: sizes.ingest, concurrency: CONCURRENCY, deadlineMs: Date.now() + sizes.ingestMaxMs, body: (n) => messageBody(n) });
+  await target.pool.close();
+  const delivered = await waitForDeliveries(receiver, herald, "/ingest", result.accepted, sizes.deliveryMaxMs);
+  const ingestSeconds = (result.endedAt - result.startedAt) / 1000;
+  const deliverySeconds = ((delivered.lastAt ?? nowMs()) - result.startedAt) / 1000;
+  return {
+    messages: result.accepted,
+    failed: result.failed,
+    cutShort: result.cutShort,
+    ingestSeconds,
+    ingestPerSecond: result.accepted / ingestSeconds,
+    delivered: delivered.unique,
+    deliveriesComplete: delivered.complete,
+    duplicates: delivered.requests - delivered.unique,
+    deliverySeconds,
+    deliveredPerSecond: delivered.unique / deliverySeconds,
+  };
+}
+
+async function measureLatency(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
+  const appId = await createAppWithEndpoint(herald.url, "bench latency", `${receiver.url}/latency`);
+  const target = heraldTarget(herald, appId, CONCURRENCY);
+  const result = await openLoop({ target, ratePerSecond: LATENCY_RATE_PER_SECOND, seconds: sizes.latencySeconds, body: (n, sentAt) => messageBody(n, sentAt) });
+  await target.pool.close();
+  const delivered = await waitForDeliveries(receiver, herald, "/latency", result.accepted, 30_000);
+  const samples = (await receiver.latencies("/latency")).sort((a, b) => a - b);
+  return {
+    ratePerSecond: LATENCY_RATE_PER_SECOND,
+    seconds: sizes.latencySeconds,
+    sent: result.sent,
+    accepted: result.accepted,
+    delivered: delivered.unique,
+    samples: samples.length,
+    senderMaxLagMs: result.maxLagMs,
+    p50Ms: percentile(samples, 50),
+    p90Ms: percentile(samples, 90),
+    p99Ms: percentile(samples, 99),
+    maxMs: samples.at(-1) ?? NaN,
+  };
+}
+
+async function measureFanOut(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
+  const appId = await createApp(herald.url, "bench fan-out");
+  const createdAt = Date.now();
+  let next = 0;
+  const deadline = Date.now() + sizes.fanOutMaxMs;
+  async function lane(): Promise<void> {
+    while (next < sizes.fanOutEndpoints && Date.now() < deadline) {
+      const i = next++;
+      await createEndpoint(herald.url, appId, `${receiver.url}/fan-out?endpoint=${i}`);
+    }
+  }
+  await Promise.all(Array.from({ length: ENDPOINT_CREATION_CONCURRENCY }, lane));
+  const endpoints = Math.min(next, sizes.fanOutEndpoints);
+  const creationSeconds = (Date.now() - createdAt) / 1000;
+  const postedAt = nowMs();
+  const posted = await api(herald.url, "POST", `/api/v1/app/${appId}/msg`, { eventType: "bench.fan-out", payload: payload(0) });
+  if (posted.status !== 202) throw new Error(`posting the fan-out message answered ${posted.status}: ${JSON.stringify(posted.body)}`);
+  const delivered = await waitForDeliveries(receiver, herald, "/fan-out", endpoints, sizes.fanOutMaxMs);
+  return {
+    endpoints,
+    creationSeconds,
+    delivered: delivered.unique,
+    complete: delivered.complete,
+    firstMs: (delivered.firstAt ?? NaN) - postedAt,
+    allMs: (delivered.lastAt ?? NaN) - postedAt,
+  };
+}
+
+async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
+  const appId = await createAppWithEndpoint(herald.url, "bench backlog", `${receiver.url}/backlog`);
+  await receiver.hold("/backlog");
+  const pid = herald.process.pid;
+  const idleRssBytes = processMemory(pid)?.rssBytes ?? NaN;
+  let maxRssBytes = 0;
+  const sampler = setInterval(() => (maxRssBytes = Math.max(maxRssBytes, processMemory(pid)?.rssBytes ?? 0)), 500);
+  const target = heraldTarget(herald, appId, CONCURRENCY);
+  const result = await closedLoop({
+    target,
+    total: sizes.backlog,
+    concurrency: CONCURRENCY,
+    deadlineMs: Date.now() + sizes.backlogIngestMaxMs,
+    body: (n) => messageBody(n),
+    sampleEvery: Math.max(1, Math.floor(sizes.backlog / 1000)),
+  });
+  await target.pool.close();
+  clearInterval(sampler);
+  const memory = processMemory(pid);
+  maxRssBytes = Math.max(maxRssBytes, memory?.rssBytes ?? 0);
+  const tenth = Math.floor(result.accepted / 10);
+  const firstTenthPerSecond = rateBetween(result.progress, 0, tenth);
+  const lastTenthPerSecond = rateBetween(result.progress, result.accepted - tenth, result.accepted);
+  const queueDepth = await herald.queueDepth();
+  const held = (await receiver.stats("/backlog")).held;
+
+  const releasedAt = nowMs();
+  await receiver.release("/backlog");
+  const drained = await waitForDeliveries(receiver, herald, "/backlog", result.accepted, sizes.drainMaxMs);
+  const drainSeconds = ((drained.lastAt ?? nowMs()) - releasedAt) / 1000;
+  const afterDrain = processMemory(pid);
+  return {
+    requested: sizes.backlog,
+    accepted: result.accepted,
+    failed: result.failed,
+    cutShort: result.cutShort,
+    ingestSeconds: (result.endedAt - result.startedAt) / 1000,
+    ingestPerSecond: (result.accepted * 1000) / (result.endedAt - result.startedAt),
+    firstTenthPerSecond,
+    lastTenthPerSecond,
+    queueDepthAtEnd: queueDepth,
+    heldByReceiver: held,
+    idleRssBytes,
+    rssBytes: memory?.rssBytes ?? NaN,
+    maxRssBytes,
+    peakRssBytes: memory?.peakRssBytes ?? NaN,
+    drained: drained.unique,
+    drainComplete: drained.complete,
+    drainSeconds,
+    drainPerSecond: drained.unique / drainSeconds,
+    rssAfterDrainBytes: afterDrain?.rssBytes ?? NaN,
+  };
+}
+
+type Results = {
+  raw: Awaited<ReturnType<typeof measureRaw>>;
+  ingest: Awaited<ReturnType<typeof measureIngest>>;
+  latency: Awaited<ReturnType<typeof measureLatency>>;
+  fanOut: Awaited<ReturnType<typeof measureFanOut>>;
+  backlog: Awaited<ReturnType<typeof measureBacklog>>;
+};
+
+function rows(engine: EngineName, r: Results): Row[] {
+  const e2eRatio = r.ingest.deliveredPerSecond / r.raw.perSecond;
+  const fullFanOut = r.fanOut.endpoints >= TARGETS.fanOutEndpoints;
+  const fullBacklog = r.backlog.accepted >= TARGETS.backlogMessages;
+  const backlogRatio = r.backlog.lastTenthPerSecond !== null && r.backlog.firstTenthPerSecond !== null ? r.backlog.lastTenthPerSecond / r.backlog.firstTenthPerSecond : NaN;
+  const incomplete = (complete: boolean) => (complete ? "" : " (INCOMPLETE)");
+  return [
+    { metric: `1. raw limit (${CONCURRENCY} in flight, ${r.raw.requests} req)`, value: fmt.rate(r.raw.perSecond) },
+    { metric: `2. ingest (${r.ingest.messages} msg, 202s)`, value: `${fmt.rate(r.ingest.ingestPerSecond)} (${fmt.ratio(r.ingest.ingestPerSecond / r.raw.perSecond)} raw)` },
+    {
+      metric: `3. end to end${incomplete(r.ingest.deliveriesComplete)}`,
+      value: `${fmt.rate(r.ingest.deliveredPerSecond)} (${fmt.ratio(e2eRatio)} raw)`,
+      target: engine === "postgres" ? `≥ ${TARGETS.postgresRatio}× raw (PostgreSQL)` : `≥ ${TARGETS.endToEndRatio}× raw`,
+      met: e2eRatio >= (engine === "postgres" ? TARGETS.postgresRatio : TARGETS.endToEndRatio) && r.ingest.deliveriesComplete,
+    },
+    { metric: `4. latency at ${r.latency.ratePerSecond}/s, ${r.latency.seconds} s: p50`, value: fmt.ms(r.latency.p50Ms) },
+    { metric: "   p90", value: fmt.ms(r.latency.p90Ms) },
+    { metric: "   p99", value: fmt.ms(r.latency.p99Ms), target: `≤ ${TARGETS.p99Ms} ms`, met: r.latency.p99Ms <= TARGETS.p99Ms && r.latency.samples === r.latency.sent },
+    { metric: "   max", value: fmt.ms(r.latency.maxMs) },
+    {
+      metric: `5. fan-out to ${r.fanOut.endpoints} endpoints${incomplete(r.fanOut.complete)}`,
+      value: fmt.ms(r.fanOut.allMs),
+      target: `≤ ${TARGETS.fanOutMs} ms at ${TARGETS.fanOutEndpoints}`,
+      met: fullFanOut ? r.fanOut.allMs <= TARGETS.fanOutMs && r.fanOut.complete : null,
+    },
+    { metric: `6. backlog ingest, first 10 % (${r.backlog.accepted} of ${r.backlog.requested})`, value: fmt.rate(r.backlog.firstTenthPerSecond ?? NaN) },
+    {
+      metric: `   backlog ingest, last 10 % (${r.backlog.queueDepthAtEnd} in queue)`,
+      value: `${fmt.rate(r.backlog.lastTenthPerSecond ?? NaN)} (${fmt.ratio(backlogRatio)})`,
+      target: `≥ ${TARGETS.backlogIngestRatio}× first 10 %`,
+      met: fullBacklog ? backlogRatio >= TARGETS.backlogIngestRatio : null,
+    },
+    {
+      metric: `   RSS with ${r.backlog.accepted} pending`,
+      value: `${fmt.mb(r.backlog.rssBytes)} (max ${fmt.mb(r.backlog.maxRssBytes)}, ${fmt.mb(r.backlog.idleRssBytes)} before)`,
+      target: `≤ ${fmt.mb(TARGETS.rssBytes)} at 1M`,
+      met: fullBacklog ? r.backlog.maxRssBytes <= TARGETS.rssBytes : null,
+    },
+    { metric: `   drain${incomplete(r.backlog.drainComplete)}`, value: fmt.rate(r.backlog.drainPerSecond) },
+  ];
+}
+
+let herald: BenchHerald | null = null;
+
+async function cleanUp(): Promise<void> {
+  await herald?.stop().catch(() => undefined);
+  herald = null;
+  await killAll();
+  await stopEmbeddedPostgres().catch(() => undefined);
+  removeTempDirs();
+}
+
+async function main(): Promise<void> {
+  const { quick, engine } = parseOptions();
+  const sizes = quick ? QUICK : FULL;
+  const abort = setTimeout(() => {
+    process.stderr.write(`bench: aborted after ${sizes.abortAfterMs / 1000} s\n`);
+    void cleanUp().finally(() => process.exit(1));
+  }, sizes.abortAfterMs);
+  abort.unref();
+  const startedAt = new Date();
+  try {
+    const receiver = await startBenchReceiver();
+    log(`bench (${engine}${quick ? ", quick" : ""}): starting Herald…`);
+    herald = await startHerald(engine);
+    log("1. raw limit…");
+    const raw = await measureRaw(receiver, sizes);
+    log("2-3. ingest and end to end…");
+    const ingest = await measureIngest(herald, receiver, sizes);
+    log("4. latency…");
+    const latency = await measureLatency(herald, receiver, sizes);
+    log("5. fan-out…");
+    const fanOut = await measureFanOut(herald, receiver, sizes);
+    log("6. backlog…");
+    const backlog = await measureBacklog(herald, receiver, sizes);
+    const results: Results = { raw, ingest, latency, fanOut, backlog };
+
+    const table = rows(engine, results);
+    log("\n" + formatTable(table));
+    const resultsDir = path.join(REPO_ROOT, "bench", "results");
+    mkdirSync(resultsDir, { recursive: true });
+    const stamp = startedAt.toISOString().slice(0, 19).replace(/:/g, "-");
+    const file = path.join(resultsDir, `${stamp}-${engine}${quick ? "-quick" : ""}.json`);
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    const document = {
+      at: startedAt.toISOString(),
+      command: `npm run bench --${quick ? " --quick" : ""}${engine === "postgres" ? " --postgres" : ""}`,
+      engine,
+      quick,
+      machine,
+      payloadBytes: PAYLOAD_BYTES,
+      concurrency: CONCURRENCY,
+      sizes,
+      targets: TARGETS,
+      results,
+      table,
+    };
+    writeFileSync(file, JSON.stringify(document, null, 2) + "\n");
+    log(`\nwritten to ${path.relative(REPO_ROOT, file)} in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`);
+  } finally {
+    clearTimeout(abort);
+    await cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
