@@ -25,6 +25,8 @@
  *    timeout is raised to 5 minutes and the ingest is capped below that, so nothing times out and
  *    goes to the retry schedule.
  *
+ * With --cpu-prof, Herald runs under `node --cpu-prof` and leaves its profile in bench/profiles/.
+ *
  * Prints a table with the targets of issue 6 and writes bench/results/<date>-<engine>[-quick].json.
  * Bounded: every phase has a count and a time cap, and an overall abort kills everything.
  */
@@ -106,9 +108,16 @@ const TARGETS = {
   backlogIngestRatio: 0.9,
 };
 
-function parseOptions(): { quick: boolean; engine: EngineName } {
-  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, postgres: { type: "boolean", default: false } } });
-  return { quick: values.quick, engine: values.postgres ? "postgres" : "sqlite" };
+function parseOptions(): { quick: boolean; engine: EngineName; cpuProfileDir: string | null } {
+  const { values } = parseArgs({
+    options: { quick: { type: "boolean", default: false }, postgres: { type: "boolean", default: false }, "cpu-prof": { type: "boolean", default: false } },
+  });
+  return {
+    quick: values.quick,
+    engine: values.postgres ? "postgres" : "sqlite",
+    // Herald's own CPU profile (node --cpu-prof), written when it stops, to look at in Chrome DevTools.
+    cpuProfileDir: values["cpu-prof"] ? path.join(REPO_ROOT, "bench", "profiles") : null,
+  };
 }
 
 function log(line: string): void {
@@ -353,7 +362,7 @@ async function cleanUp(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { quick, engine } = parseOptions();
+  const { quick, engine, cpuProfileDir } = parseOptions();
   const sizes = quick ? QUICK : FULL;
   const abort = setTimeout(() => {
     process.stderr.write(`bench: aborted after ${sizes.abortAfterMs / 1000} s\n`);
@@ -364,7 +373,7 @@ async function main(): Promise<void> {
   try {
     const receiver = await startBenchReceiver();
     log(`bench (${engine}${quick ? ", quick" : ""}): starting Herald…`);
-    herald = await startHerald(engine);
+    herald = await startHerald(engine, { cpuProfileDir });
     log("1. raw limit…");
     const raw = await measureRaw(receiver, sizes);
     log("2-3. ingest and end to end…");

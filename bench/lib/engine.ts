@@ -53,11 +53,13 @@ export async function stopEmbeddedPostgres(): Promise<void> {
   await server?.stop();
 }
 
-export async function startHerald(engine: EngineName): Promise<BenchHerald> {
+export async function startHerald(engine: EngineName, options: { cpuProfileDir: string | null }): Promise<BenchHerald> {
   const dataDir = makeTempDir("herald-bench-");
   const port = await freePort();
+  const env: Record<string, string> = { ...BENCH_ENV };
+  const nodeArgs = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   if (engine === "sqlite") {
-    const herald = spawnHerald(["serve"], { dataDir, port, env: BENCH_ENV });
+    const herald = spawnHerald(["serve"], { dataDir, port, env, nodeArgs });
     await waitForHealthy(herald, herald.url, START_TIMEOUT_MS);
     return {
       engine,
@@ -80,7 +82,8 @@ export async function startHerald(engine: EngineName): Promise<BenchHerald> {
   const herald = spawnHerald(["serve"], {
     dataDir,
     port,
-    env: { ...BENCH_ENV, HERALD_DATABASE_URL: databaseUrl.toString(), HERALD_MAIN_SECRET: MAIN_SECRET },
+    nodeArgs,
+    env: { ...env, HERALD_DATABASE_URL: databaseUrl.toString(), HERALD_MAIN_SECRET: MAIN_SECRET },
   });
   await waitForHealthy(herald, herald.url, START_TIMEOUT_MS);
   return {

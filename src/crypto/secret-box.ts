@@ -12,8 +12,31 @@ export interface SecretBox {
 
 const VERSION = "v1";
 
+/**
+ * Opened values are kept, keyed by their sealed text: the worker opens an endpoint's key for every
+ * delivery and AES-GCM setup costs more than the request signing it serves. A sealed text only
+ * ever opens to one value, so the cache cannot go stale; it is bounded, and simply emptied when full.
+ */
+const OPENED_CACHE_LIMIT = 10_000;
+
 export function makeSecretBox(mainSecret: string): SecretBox {
   const key = createHash("sha256").update("herald-at-rest:" + mainSecret).digest();
+  const opened = new Map<string, string>();
+
+  function decrypt(sealed: string): string {
+    const [version, iv, tag, ciphertext] = sealed.split(".");
+    if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
+      throw new Error("Encrypted value has an unknown format");
+    }
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+    } catch (error) {
+      throw new Error("Cannot decrypt a stored secret: was HERALD_MAIN_SECRET changed?", { cause: error });
+    }
+  }
+
   return {
     seal(plaintext) {
       const iv = randomBytes(12);
@@ -22,17 +45,13 @@ export function makeSecretBox(mainSecret: string): SecretBox {
       return [VERSION, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
     },
     open(sealed) {
-      const [version, iv, tag, ciphertext] = sealed.split(".");
-      if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
-        throw new Error("Encrypted value has an unknown format");
+      let plaintext = opened.get(sealed);
+      if (plaintext === undefined) {
+        plaintext = decrypt(sealed);
+        if (opened.size >= OPENED_CACHE_LIMIT) opened.clear();
+        opened.set(sealed, plaintext);
       }
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-      decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      try {
-        return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
-      } catch (error) {
-        throw new Error("Cannot decrypt a stored secret: was HERALD_MAIN_SECRET changed?", { cause: error });
-      }
+      return plaintext;
     },
   };
 }

@@ -23,15 +23,24 @@ interface Delivery {
   message: Message;
 }
 
+/** A claimed delivery job with its message and endpoint, as the fan-out that queued it read them. */
+export interface PreloadedDelivery {
+  job: Job;
+  message: Message;
+  endpoint: Endpoint;
+}
+
 /**
  * Runs one delivery job: sends (with, for a batching endpoint, the consecutive messages queued
  * behind it), records one attempt per message, schedules the retry or ends the jobs, applies the
  * endpoint's disable policy, and reports what the operator should hear about (failing, exhausted,
  * recovered, disabled).
  */
-export async function runDeliverJob(deps: WorkerDeps, job: Job): Promise<void> {
+export async function runDeliverJob(deps: WorkerDeps, job: Job, preloaded?: PreloadedDelivery): Promise<void> {
   const { store, clock } = deps;
-  const [message, endpoint] = await Promise.all([store.getMessage(job.appId, job.msgId!), store.getEndpoint(job.appId, job.endpointId!)]);
+  const [message, endpoint] = preloaded
+    ? [preloaded.message, preloaded.endpoint]
+    : await Promise.all([store.getMessage(job.appId, job.msgId!), store.getEndpoint(job.appId, job.endpointId!)]);
   // Gone or switched off since it was queued: nothing to send. Scheduled deliveries to a disabled
   // endpoint are dropped (recover/replay bring them back); manual ones are still sent.
   if (!message || !endpoint) {

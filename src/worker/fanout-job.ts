@@ -3,15 +3,17 @@ import type { Endpoint, Message } from "../domain/types.ts";
 import { compileFilter, passesWatchAndReady } from "../filter/message-filter.ts";
 import { isOrdered, resolveDeliveryOptions } from "../profiles/profiles.ts";
 import type { FanOutTarget, Job } from "../store/store.ts";
+import type { PreloadedDelivery } from "./deliver-job.ts";
 import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
 
 /**
  * Turns an accepted message into one delivery per matching endpoint. Runs in the worker, not in
  * the API request, so accepting a message costs one insert however many endpoints there are.
  * Returns the delivery jobs that can be sent at once, already claimed by this worker (ordered and
- * batching endpoints' deliveries wait in their lane instead).
+ * batching endpoints' deliveries wait in their lane instead), with the message and endpoint just
+ * read, so that sending them needs no second read.
  */
-export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<Job[]> {
+export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<PreloadedDelivery[]> {
   const message = await deps.store.getMessage(job.appId, job.msgId!);
   if (!message) {
     await deps.store.dropJob(job);
@@ -24,7 +26,9 @@ export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<Job[]> {
     const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
     targets.push({ endpointId: endpoint.id, ordered: isOrdered(options), delayMs: options.batch?.maxWaitMs ?? 0 });
   }
-  return deps.store.fanOut(job, targets, leaseFor(deps));
+  const claimed = await deps.store.fanOut(job, targets, leaseFor(deps));
+  const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+  return claimed.map((delivery) => ({ job: delivery, message, endpoint: byId.get(delivery.endpointId!)! }));
 }
 
 /** Whether the endpoint's delivery options select the message: Grist's watch and ready fields, and its payload filter. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 
 import type { Job } from "../store/store.ts";
-import { runDeliverJob } from "./deliver-job.ts";
+import { type PreloadedDelivery, runDeliverJob } from "./deliver-job.ts";
 import { runFanoutJob } from "./fanout-job.ts";
 import { makeLookups } from "./lookups.ts";
 import { runBackgroundTaskJob } from "./recover-task.ts";
@@ -110,9 +110,9 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     else wakePending = true;
   }
 
-  function track(job: Job): void {
+  function track(job: Job, preloaded?: PreloadedDelivery): void {
     held.set(job.id, job);
-    const promise = runJob(job)
+    const promise = runJob(job, preloaded)
       .catch((error: unknown) => logger.error({ err: error, jobId: job.id, kind: job.kind }, "job failed; its lease will expire and it will run again"))
       .finally(() => {
         jobsFinished += 1;
@@ -123,16 +123,16 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     inFlight.add(promise);
   }
 
-  async function runJob(job: Job): Promise<void> {
+  async function runJob(job: Job, preloaded?: PreloadedDelivery): Promise<void> {
     switch (job.kind) {
       case "deliver":
-        return runDeliverJob(deps, job);
+        return runDeliverJob(deps, job, preloaded);
       case "fanout": {
         const deliveries = await runFanoutJob(deps, job);
         const room = Math.max(0, concurrency - inFlight.size);
-        deliveries.slice(0, room).forEach(track);
+        for (const delivery of deliveries.slice(0, room)) track(delivery.job, delivery);
         // More deliveries than room: hand the rest back to the queue for any worker.
-        if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room), deps.clock.now());
+        if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room).map((delivery) => delivery.job), deps.clock.now());
         return;
       }
       case "task":
@@ -186,7 +186,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
           continue;
         }
       }
-      claimed.forEach(track);
+      for (const job of claimed) track(job);
       const idle = claimed.length === 0 && inFlight.size === 0 && jobsFinished === finishedBeforeClaim;
       if (idle) armedWaiters.forEach((resolve) => resolve());
       else idleWaiters.unshift(...armedWaiters);

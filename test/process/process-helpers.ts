@@ -186,8 +186,11 @@ export function spawnChild(command: string, args: string[], options: { env: Node
 }
 
 /** `node bin/herald.js <args>` with the test environment. */
-export function spawnHerald(args: string[], options: { dataDir: string; port: number; env?: Record<string, string | undefined> }): HeraldProcess {
-  const handle = spawnChild(process.execPath, [HERALD_BIN, ...args], { env: heraldEnv(options.dataDir, options.port, options.env) });
+export function spawnHerald(
+  args: string[],
+  options: { dataDir: string; port: number; env?: Record<string, string | undefined>; nodeArgs?: string[] },
+): HeraldProcess {
+  const handle = spawnChild(process.execPath, [...(options.nodeArgs ?? []), HERALD_BIN, ...args], { env: heraldEnv(options.dataDir, options.port, options.env) });
   return { ...handle, url: `http://127.0.0.1:${options.port}`, port: options.port, dataDir: options.dataDir };
 }
 

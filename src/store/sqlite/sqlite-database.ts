@@ -5,15 +5,18 @@ import Database from "better-sqlite3";
 
 import type { SecretBox } from "../../crypto/secret-box.ts";
 import { StoreConflictError } from "../store.ts";
+import type { GroupCommit } from "./group-commit.ts";
 
 export type Db = Database.Database;
 export type Stmt<Params extends unknown[] | object = unknown[], Row = unknown> = Database.Statement<Params, Row>;
 
-/** What every part of the SQLite store shares: the connection, the secret box and the statement cache. */
+/** What every part of the SQLite store shares: the connection, the secret box, the statement cache and the group commit. */
 export interface SqliteContext {
   db: Db;
   secretBox: SecretBox;
   statements: StatementCache;
+  /** For the hot-path writes (messages, the queue): see group-commit.ts. */
+  groupCommit: GroupCommit;
 }
 
 /**

@@ -11,7 +11,7 @@ import { insertJob } from "./sqlite-queue-statements.ts";
 
 const EVENT_ID_TAKEN = "A message with this eventId already exists in the application";
 
-export function makeMessageStore({ db, statements }: SqliteContext, queue: () => QueueStatements): MessageStore {
+export function makeMessageStore({ db, statements, groupCommit }: SqliteContext, queue: () => QueueStatements): MessageStore {
   const st = lazy(() => ({
     insert: db.prepare<DbMessage>(
       `INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
@@ -49,10 +49,10 @@ export function makeMessageStore({ db, statements }: SqliteContext, queue: () =>
 
   return {
     async createMessage(message) {
-      withConflict("eventId", EVENT_ID_TAKEN, () => createTx.immediate(message));
+      await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => createTx(message)));
     },
     async createMessageForEndpoint(message, endpointId) {
-      withConflict("eventId", EVENT_ID_TAKEN, () => createForEndpointTx.immediate(message, endpointId));
+      await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => createForEndpointTx(message, endpointId)));
     },
     async getMessage(appId, idOrEventId) {
       const row = st().byId.get(appId, idOrEventId) ?? st().byEventId.get(appId, idOrEventId);

@@ -11,9 +11,10 @@ import { insertJob, newLeaseToken } from "./sqlite-queue-statements.ts";
  * The queue (see the comment on Store in store.ts). Every write runs in a `BEGIN IMMEDIATE`
  * transaction: it takes the database write lock up front, so two processes claiming at once are
  * serialized (the second waits up to busy_timeout) instead of both reading the same due rows or
- * failing with SQLITE_BUSY when upgrading a read transaction.
+ * failing with SQLITE_BUSY when upgrading a read transaction. The writes of the delivery hot path
+ * share their transaction with the others asked for in the same turn (group-commit.ts).
  */
-export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatements): QueueStore {
+export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => QueueStatements): QueueStore {
   const st = lazy(() => ({
     insertAttempt: db.prepare(
       `INSERT INTO attempts (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
@@ -205,35 +206,35 @@ export function makeQueueStore({ db }: SqliteContext, queue: () => QueueStatemen
   return {
     async claimJobs(limit, lease) {
       if (limit <= 0) return [];
-      return claimTx.immediate(Math.floor(limit), lease);
+      return groupCommit(() => claimTx(Math.floor(limit), lease));
     },
     async fanOut(job, targets, lease) {
-      return fanOutTx.immediate(job, targets, lease);
+      return groupCommit(() => fanOutTx(job, targets, lease));
     },
     async claimLaneFollowers(head, limit, lease) {
       if (head.lane === null || limit <= 0) return [];
-      return claimFollowersTx.immediate(head, Math.floor(limit), lease);
+      return groupCommit(() => claimFollowersTx(head, Math.floor(limit), lease));
     },
     async enqueueDeliveries(deliveries) {
-      if (deliveries.length > 0) enqueueTx.immediate(deliveries);
+      if (deliveries.length > 0) await groupCommit(() => enqueueTx(deliveries));
     },
     async completeDelivery(job, outcome) {
-      return completeTx.immediate(job, outcome);
+      return groupCommit(() => completeTx(job, outcome));
     },
     async dropJob(job) {
-      queue().deleteLeased.run(job.id, job.leaseToken);
+      await groupCommit(() => queue().deleteLeased.run(job.id, job.leaseToken));
     },
     async abandonDelivery(job, at) {
-      abandonTx.immediate(job, at);
+      await groupCommit(() => abandonTx(job, at));
     },
     async extendLeases(jobs, until) {
       if (jobs.length > 0) extendTx.immediate(jobs, until);
     },
     async releaseJobs(jobs, runAt) {
-      if (jobs.length > 0) releaseTx.immediate(jobs, runAt);
+      if (jobs.length > 0) await groupCommit(() => releaseTx(jobs, runAt));
     },
     async postponeJob(job, runAt) {
-      return queue().postpone.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt }).changes === 1;
+      return groupCommit(() => queue().postpone.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt }).changes === 1);
     },
     async nextJobDueAt() {
       return queue().nextDue.get()?.run_at ?? null;

@@ -6,6 +6,7 @@ import { makeAttemptStore } from "./sqlite-attempts.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy, makeStatementCache, openDatabase } from "./sqlite-database.ts";
 import { makeEndpointStore } from "./sqlite-endpoints.ts";
+import { makeGroupCommit } from "./group-commit.ts";
 import { makeIdempotencyStore } from "./sqlite-idempotency.ts";
 import { makeMessageStore } from "./sqlite-messages.ts";
 import { migrateSqlite } from "./sqlite-migrate.ts";
@@ -32,7 +33,7 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const db = openDatabase(options.file);
-  const context: SqliteContext = { db, secretBox: options.secretBox, statements: makeStatementCache(db) };
+  const context: SqliteContext = { db, secretBox: options.secretBox, statements: makeStatementCache(db), groupCommit: makeGroupCommit(db) };
   const queue = prepareQueueStatements(db);
   const pingStatement = lazy(() => db.prepare("SELECT 1"));
 
