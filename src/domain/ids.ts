@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /**
  * Object ids are a prefix plus a 27-character base62 string of 6 bytes of milliseconds and 14
@@ -35,10 +35,26 @@ function encodeBase62(bytes: Buffer): string {
  */
 let lastBytes = Buffer.alloc(20);
 
+/**
+ * Random bytes are drawn from a pool refilled 4 KiB at a time: one call into the CSPRNG per id
+ * cost more than the rest of making it, and the worker makes one per attempt.
+ */
+const randomPool = Buffer.alloc(4096);
+let randomPoolOffset = randomPool.length;
+
+function copyRandomBytes(target: Buffer, at: number, count: number): void {
+  if (randomPoolOffset + count > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  randomPool.copy(target, at, randomPoolOffset, randomPoolOffset + count);
+  randomPoolOffset += count;
+}
+
 export function newId(kind: IdKind, nowMs: number = Date.now()): string {
   const bytes = Buffer.alloc(20);
   bytes.writeUIntBE(nowMs, 0, 6);
-  randomBytes(14).copy(bytes, 6);
+  copyRandomBytes(bytes, 6, 14);
   if (Buffer.compare(bytes.subarray(0, 6), lastBytes.subarray(0, 6)) <= 0) {
     lastBytes.copy(bytes);
     incrementRandomPart(bytes);

@@ -18,12 +18,16 @@ const st = {
     `INSERT INTO applications (id, uid, name, throttle_rate, metadata, created_at, updated_at, deleted_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
   ),
-  // By id or uid in one round trip; an id match wins over a uid match, as in Svix.
+  // By id or uid in one round trip; an id match wins over a uid match, as in Svix. Two probes of
+  // unique indexes rather than one `id = $1 OR uid = $1`: see byIdOrEventId in postgres-messages.ts for why.
   applicationByIdOrUid: statement<DbApplication>(
     "application_by_id_or_uid",
-    `SELECT ${columnList(APPLICATION_COLUMNS)} FROM applications
-     WHERE (id = $1 OR uid = $1) AND deleted_at IS NULL
-     ORDER BY id = $1 DESC LIMIT 1`,
+    `SELECT ${columnList(APPLICATION_COLUMNS)} FROM (
+       SELECT ${columnList(APPLICATION_COLUMNS)}, 1 AS preference FROM applications WHERE id = $1 AND deleted_at IS NULL
+       UNION ALL
+       SELECT ${columnList(APPLICATION_COLUMNS)}, 2 FROM applications WHERE uid = $1 AND deleted_at IS NULL
+     ) AS found
+     ORDER BY preference LIMIT 1`,
   ),
   updateApplication: statement(
     "update_application",

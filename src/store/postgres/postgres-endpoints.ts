@@ -23,12 +23,18 @@ const st = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
        $24, $25, $26, $27, NULL, NULL)`,
   ),
-  // By id or uid in one round trip; an id match wins over a uid match.
+  // By id or uid in one round trip; an id match wins over a uid match. Two probes of unique
+  // indexes rather than one `id = $2 OR uid = $2`: see byIdOrEventId in postgres-messages.ts for why.
   byIdOrUid: statement<DbEndpoint>(
     "endpoint_by_id_or_uid",
-    `SELECT ${columnList(ENDPOINT_COLUMNS)} FROM endpoints
-     WHERE app_id = $1 AND (id = $2 OR uid = $2) AND deleted_at IS NULL
-     ORDER BY id = $2 DESC LIMIT 1`,
+    `SELECT ${columnList(ENDPOINT_COLUMNS)} FROM (
+       SELECT ${columnList(ENDPOINT_COLUMNS)}, 1 AS preference FROM endpoints
+       WHERE app_id = $1 AND id = $2 AND deleted_at IS NULL
+       UNION ALL
+       SELECT ${columnList(ENDPOINT_COLUMNS)}, 2 FROM endpoints
+       WHERE app_id = $1 AND uid = $2 AND deleted_at IS NULL
+     ) AS found
+     ORDER BY preference LIMIT 1`,
   ),
   all: statement<DbEndpoint>(
     "endpoints_of_application",

@@ -8,7 +8,7 @@ import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, statement, transaction, withConflict } from "./postgres-database.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
-import { insertJob, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
+import { insertJob, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
 import { columnList, MESSAGE_COLUMNS } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
@@ -20,12 +20,43 @@ const st = {
     `INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   ),
-  // By id or eventId in one round trip; an id match wins over an eventId match.
+  // createMessage in one statement, so one round trip and one transaction: the message, then its
+  // fan-out job ($11…$20, as firstJobOf makes it), then the work notification ($21, the channel),
+  // which PostgreSQL sends when the statement commits. A taken eventId fails the message insert,
+  // and with it the whole statement. The job reads the message's CTE only to run after it.
+  insertWithJob: statement(
+    "insert_message_with_job",
+    `WITH message AS (
+       INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       RETURNING id
+     ),
+     job AS (
+       INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
+       SELECT $11::text, $12::text, $13::text, $14::text, $15::text, $16::integer, $17::smallint, $18::bigint, $19::text,
+         $20::text
+       FROM message
+       RETURNING id
+     )
+     SELECT pg_notify($21, '') FROM job`,
+  ),
+  // By id or eventId in one round trip; an id match wins over an eventId match (`preference`).
+  // Written as two probes of unique indexes rather than one `id = $2 OR event_id = $2`: a named
+  // statement is planned for its parameters five times, then PostgreSQL may settle on one generic
+  // plan for the connection, costed with the statistics of that moment, and keep it. For the OR
+  // form that plan could be a walk over all the application's messages (messages_app_id), picked
+  // while the table was small and kept as it grew: under load, getMessage read ~10,000 index
+  // entries per call on some connections and one on others (issue 6). An equality on a unique
+  // index is one probe whatever the statistics, so any plan of this form is the right one. The
+  // lookups of applications and endpoints by id or uid are written the same way.
   byIdOrEventId: statement<DbMessage>(
     "message_by_id_or_event_id",
-    `SELECT ${columnList(MESSAGE_COLUMNS)} FROM messages
-     WHERE app_id = $1 AND (id = $2 OR event_id = $2)
-     ORDER BY id = $2 DESC LIMIT 1`,
+    `SELECT ${columnList(MESSAGE_COLUMNS)} FROM (
+       SELECT ${columnList(MESSAGE_COLUMNS)}, 1 AS preference FROM messages WHERE app_id = $1 AND id = $2
+       UNION ALL
+       SELECT ${columnList(MESSAGE_COLUMNS)}, 2 FROM messages WHERE app_id = $1 AND event_id = $2
+     ) AS found
+     ORDER BY preference LIMIT 1`,
   ),
   expungePayload: statement("expunge_message_payload", "UPDATE messages SET payload = NULL WHERE app_id = $1 AND id = $2"),
   expungeAttemptBodies: statement(
@@ -55,12 +86,32 @@ export function makeMessageStore({ pool }: PostgresContext): MessageStore {
     // The message and its fan-out job commit together: once createMessage resolves, the message is
     // durable and some worker will fan it out (the job is due at the message's creation time).
     async createMessage(message) {
+      const row = messageToRow(message);
+      const job = firstJobOf(message);
       await withConflict("eventId", EVENT_ID_TAKEN, () =>
-        transaction(pool, async (tx) => {
-          await insertMessage(tx, message);
-          await insertJob(tx, firstJobOf(message));
-          await notifyWork(tx);
-        }),
+        execute(pool, st.insertWithJob, [
+          row.id,
+          row.app_id,
+          row.event_id,
+          row.event_type,
+          row.payload,
+          row.channels,
+          row.metadata,
+          row.previous,
+          row.created_at,
+          row.expires_at,
+          job.kind,
+          job.app_id,
+          job.msg_id,
+          job.endpoint_id,
+          job.task_id,
+          job.attempt,
+          job.trigger_type,
+          job.run_at,
+          job.lease_token,
+          job.lane,
+          WORK_CHANNEL,
+        ]),
       );
     },
 

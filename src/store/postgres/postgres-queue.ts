@@ -1,10 +1,10 @@
-import { MESSAGE_STATUS, TRIGGER } from "../../domain/types.ts";
+import { MESSAGE_STATUS } from "../../domain/types.ts";
 import type { DbEndpointHealth, DbJob } from "../shared-rows.ts";
 import { attemptToRow, rowToEndpointHealth, rowToJob } from "../shared-rows.ts";
 import type { DeliveryOutcome, DeliveryRequest, FanOutTarget, Job, Lease, QueueStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement, transaction } from "./postgres-database.ts";
-import { leaseTokenSql, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
+import { leaseTokenSql, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
 import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
 
 /**
@@ -15,6 +15,11 @@ import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
  * Lock order. A transaction that locks a queue row and an endpoint row always locks the queue row
  * first (completeDelivery: job, destination, endpoint; deleteEndpoint: queued deliveries, then the
  * endpoint), so two of them can never wait for each other in a cycle (deadlock, 40P01).
+ *
+ * Round trips. The worker's hot path (claim, fan out, complete) is one round trip per call: the
+ * multi-statement parts run as PL/pgSQL functions (migrations/postgres/0004_delivery_functions.sql),
+ * each call its own transaction, so a pooled connection and the rows it locks are never held
+ * while the worker waits for the network between two statements.
  *
  * Lanes across processes. Only a lane's head is claimable (herald_claim_jobs and herald_lane_heads,
  * in migrations/postgres/0002_profiles.sql and 0003_consumers.sql), and a claimed head stays in the table (leased, so not
@@ -69,29 +74,12 @@ const st = {
      SELECT ${columnList(JOB_COLUMNS)} FROM claimed ORDER BY msg_id, id`,
   ),
   deleteLeased: statement("delete_leased_job", "DELETE FROM queue WHERE id = $1 AND lease_token = $2"),
-  // Duplicates in the list get one destination, with the values of their last occurrence (as
-  // upserting them one by one would), and one job each.
-  fanOutDestinations: statement(
-    "fan_out_destinations",
-    `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
-     SELECT DISTINCT ON (endpoint_id) $1::text, endpoint_id, $2::text, ${MESSAGE_STATUS.pending}, due_at, 0, $3::bigint
-     FROM unnest($4::text[], $5::bigint[]) WITH ORDINALITY AS e(endpoint_id, due_at, position)
-     ORDER BY endpoint_id, position DESC
-     ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
-       status = ${MESSAGE_STATUS.pending}, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
-  ),
-  // Only the jobs claimed for the caller ($7 = send now) come back.
-  fanOutJobs: statement<DbJob>(
-    "fan_out_jobs",
-    `WITH inserted AS (
-       INSERT INTO queue (kind, app_id, msg_id, endpoint_id, lane, task_id, attempt, trigger_type, run_at, lease_token)
-       SELECT 'deliver', $1::text, $2::text, endpoint_id, lane, NULL, 1, ${TRIGGER.scheduled}, run_at,
-         CASE WHEN send_now THEN ${leaseTokenSql("$3")} END
-       FROM unnest($4::text[], $5::text[], $6::bigint[], $7::boolean[]) WITH ORDINALITY AS e(endpoint_id, lane, run_at, send_now, position)
-       ORDER BY position
-       RETURNING ${columnList(JOB_COLUMNS)}
-     )
-     SELECT ${columnList(JOB_COLUMNS)} FROM inserted WHERE lease_token IS NOT NULL`,
+  // One round trip: herald_fan_out (migrations/postgres/0004_delivery_functions.sql) deletes the
+  // fanout job under its lease token, upserts the destinations, queues one job per target and
+  // returns those claimed for the caller; nothing if the lease was lost.
+  fanOut: statement<DbJob>(
+    "fan_out",
+    `SELECT ${columnList(JOB_COLUMNS)} FROM herald_fan_out($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
   ),
   enqueueJobs: statement(
     "enqueue_delivery_jobs",
@@ -100,62 +88,19 @@ const st = {
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::bigint[])
        AS d(app_id, msg_id, endpoint_id, lane, trigger_type, run_at)`,
   ),
-  insertAttempt: statement(
-    "insert_attempt",
-    `INSERT INTO attempts (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
-       response_duration_ms, trigger_type, attempt_number, request_method, request_url, request_headers,
-       request_body, created_at, batch_size)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-  ),
-  // A retry needs a new rate slot: the one this attempt used is spent.
-  reschedule: statement(
-    "reschedule_job",
-    `UPDATE queue SET run_at = $3, attempt = attempt + 1, lease_token = NULL, rate_slot_at = NULL
-     WHERE id = $1 AND lease_token = $2`,
-  ),
-  // Manual attempts (resend, recover) do not count towards the scheduled retry schedule, so they
-  // leave attempt_count alone ($8 = scheduled).
-  finishDestination: statement(
-    "finish_destination",
-    `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
-       status = excluded.status, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
-       attempt_count = CASE WHEN $8::boolean THEN excluded.attempt_count ELSE message_destinations.attempt_count END`,
+  // One round trip: herald_complete_delivery (migrations/postgres/0004_delivery_functions.sql)
+  // records the attempt, removes or reschedules the job under its lease token, moves the
+  // destination on if that held, and updates and returns the endpoint's health counters.
+  complete: statement<DbEndpointHealth>(
+    "complete_delivery",
+    `SELECT first_failure_at, consecutive_failures, window_failures
+     FROM herald_complete_delivery($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+       $19, $20, $21, $22, $23, $24)`,
   ),
   failDestination: statement(
     "fail_destination",
     `UPDATE message_destinations SET status = ${MESSAGE_STATUS.fail}, next_attempt_at = NULL, updated_at = $3
      WHERE msg_id = $1 AND endpoint_id = $2`,
-  ),
-  // A success ends the run of failures (the window count is left to expire by itself, a quiet
-  // gap). It only writes (and locks) the endpoint row when something changes, so successful
-  // deliveries to one endpoint do not queue up behind each other's transactions.
-  endpointSucceeded: statement(
-    "endpoint_succeeded",
-    `UPDATE endpoints SET first_failure_at = NULL, consecutive_failures = 0
-     WHERE id = $1 AND (first_failure_at IS NOT NULL OR consecutive_failures <> 0)`,
-  ),
-  // Every failure counts, so it always writes. The window count goes on while each failure comes
-  // within $3 ms of the previous one and restarts at 1 after a longer gap; last_failure_at only
-  // moves forward, as attempts to one endpoint may finish out of order. RETURNING gives the row
-  // as this update left it, after any concurrent update it waited for.
-  endpointFailed: statement<DbEndpointHealth>(
-    "endpoint_failed",
-    `UPDATE endpoints SET
-       first_failure_at = COALESCE(first_failure_at, $2::bigint),
-       consecutive_failures = consecutive_failures + 1,
-       window_failures = CASE WHEN last_failure_at IS NOT NULL AND $2::bigint - last_failure_at <= $3::bigint
-                              THEN window_failures + 1 ELSE 1 END,
-       last_failure_at = GREATEST(last_failure_at, $2::bigint)
-     WHERE id = $1
-     RETURNING first_failure_at, consecutive_failures, window_failures`,
-  ),
-  // A separate read after the update: under READ COMMITTED it sees a value another worker has
-  // just committed, which the update's own snapshot might not.
-  endpointHealth: statement<DbEndpointHealth>(
-    "endpoint_health",
-    "SELECT first_failure_at, consecutive_failures, window_failures FROM endpoints WHERE id = $1",
   ),
   // Only rows still held under the caller's token: a lease another worker took over stays theirs.
   extend: statement(
@@ -215,34 +160,33 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
       return rows.map(rowToJob);
     },
 
-    // A constant number of statements however many targets: each list is bound as one array.
+    // One function call however many targets: each list is bound as one array.
     async fanOut(job: Job, targets: FanOutTarget[], lease: Lease) {
       if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
-      const msgId = job.msgId;
       // Sent at once by the caller, or queued: ordered ones wait for their turn in the lane,
       // delayed ones (a batch waiting for more messages) for their time.
       const sendNow = targets.map((t) => !t.ordered && t.delayMs <= 0);
       const dueAt = targets.map((t) => lease.now + Math.max(0, t.delayMs));
-      return transaction(pool, async (tx) => {
-        // Deleting the fanout job under its lease token is the ownership check: if another worker
-        // took the job over, nothing is deleted and nothing is queued.
-        if ((await execute(tx, st.deleteLeased, [job.id, job.leaseToken])) === 0) return [];
-        if (targets.length === 0) return [];
-        const endpointIds = targets.map((t) => t.endpointId);
-        await execute(tx, st.fanOutDestinations, [msgId, job.appId, lease.now, endpointIds, dueAt]);
-        const rows = await queryRows(tx, st.fanOutJobs, [
-          job.appId,
-          msgId,
-          lease.workerId,
-          endpointIds,
-          targets.map((t) => (t.ordered ? t.endpointId : null)),
-          targets.map((t, i) => (sendNow[i] ? lease.now + lease.leaseMs : dueAt[i])),
-          sendNow,
-        ]);
-        // Lane jobs due now are work for any worker (the lane may be idle elsewhere).
-        if (targets.some((t, i) => !sendNow[i] && t.delayMs <= 0)) await notifyWork(tx);
-        return inEndpointOrder(rows, endpointIds.filter((_, i) => sendNow[i])).map(rowToJob);
-      });
+      // Lane jobs due now are work for any worker (the lane may be idle elsewhere).
+      const notify = targets.some((t, i) => !sendNow[i] && t.delayMs <= 0);
+      // Called even without targets: deleting the fanout job is part of the fan-out.
+      const rows = await queryRows(pool, st.fanOut, [
+        job.id,
+        job.leaseToken,
+        job.appId,
+        job.msgId,
+        lease.now,
+        lease.workerId,
+        targets.map((t) => t.endpointId),
+        targets.map((t) => (t.ordered ? t.endpointId : null)),
+        dueAt,
+        targets.map((t, i) => (sendNow[i] ? lease.now + lease.leaseMs : dueAt[i])),
+        sendNow,
+        notify ? WORK_CHANNEL : null,
+      ]);
+      // No rows: the lease was lost (nothing was queued), or nothing is sent at once.
+      if (rows.length === 0) return [];
+      return inEndpointOrder(rows, targets.filter((_, i) => sendNow[i]).map((t) => t.endpointId)).map(rowToJob);
     },
 
     async claimLaneFollowers(head: Job, limit: number, lease: Lease) {
@@ -280,60 +224,39 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
       });
     },
 
+    // If the lease was lost the attempt is still recorded (it happened) and the endpoint's health
+    // still learns from it, but the destination and the job belong to the new owner, whose own
+    // completion will set them. A retry is queued work: a worker sleeping until the next due job
+    // must learn of it, hence the channel.
     async completeDelivery(job: Job, outcome: DeliveryOutcome) {
-      return transaction(pool, async (tx) => {
-        const row = attemptToRow(outcome.attempt);
-        await execute(tx, st.insertAttempt, [
-          row.id,
-          row.app_id,
-          row.msg_id,
-          row.endpoint_id,
-          row.url,
-          row.status,
-          row.response_status_code,
-          row.response,
-          row.response_duration_ms,
-          row.trigger_type,
-          row.attempt_number,
-          row.request_method,
-          row.request_url,
-          row.request_headers,
-          row.request_body,
-          row.created_at,
-          row.batch_size,
-        ]);
-
-        // The job first: whether its lease still holds decides whether this worker may also move
-        // the destination on. If the lease was lost the attempt is still recorded (it happened) and
-        // the endpoint's health still learns from it, but the destination and the job belong to
-        // the new owner, whose own completion will set them.
-        const stillOwned =
-          outcome.retryAt === null
-            ? (await execute(tx, st.deleteLeased, [job.id, job.leaseToken])) === 1
-            : (await execute(tx, st.reschedule, [job.id, job.leaseToken, outcome.retryAt])) === 1;
-
-        if (stillOwned) {
-          const scheduled = row.trigger_type === TRIGGER.scheduled;
-          await execute(tx, st.finishDestination, [
-            row.msg_id,
-            row.endpoint_id,
-            row.app_id,
-            outcome.destinationStatus,
-            outcome.retryAt,
-            scheduled ? row.attempt_number : 0,
-            row.created_at,
-            scheduled,
-          ]);
-          // A retry is queued work too: a worker sleeping until the next due job must learn of it.
-          if (outcome.retryAt !== null) await notifyWork(tx);
-        }
-
-        if (outcome.endpointHealth === "failure") {
-          return rowToEndpointHealth(await queryOne(tx, st.endpointFailed, [row.endpoint_id, row.created_at, outcome.failureWindowMs]));
-        }
-        if (outcome.endpointHealth === "success") await execute(tx, st.endpointSucceeded, [row.endpoint_id]);
-        return rowToEndpointHealth(await queryOne(tx, st.endpointHealth, [row.endpoint_id]));
-      });
+      const row = attemptToRow(outcome.attempt);
+      const health = await queryOne(pool, st.complete, [
+        job.id,
+        job.leaseToken,
+        outcome.retryAt,
+        outcome.destinationStatus,
+        outcome.endpointHealth,
+        outcome.failureWindowMs,
+        WORK_CHANNEL,
+        row.id,
+        row.app_id,
+        row.msg_id,
+        row.endpoint_id,
+        row.url,
+        row.status,
+        row.response_status_code,
+        row.response,
+        row.response_duration_ms,
+        row.trigger_type,
+        row.attempt_number,
+        row.request_method,
+        row.request_url,
+        row.request_headers,
+        row.request_body,
+        row.created_at,
+        row.batch_size,
+      ]);
+      return rowToEndpointHealth(health);
     },
 
     async dropJob(job) {
