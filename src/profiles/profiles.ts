@@ -171,6 +171,24 @@ export function resolveDeliveryOptions(
   return resolved;
 }
 
+const resolvedByEndpoint = new WeakMap<object, { server: ServerDeliveryDefaults; options: ResolvedDeliveryOptions }>();
+
+/**
+ * An endpoint's resolved options, worked out once per endpoint object read from the store: the
+ * worker needs them at fan-out (twice) and again to send. Callers must treat the result as
+ * read-only (copy it to change it).
+ */
+export function endpointDeliveryOptions(
+  endpoint: { profile: ProfileName; options: DeliveryOptions },
+  server: ServerDeliveryDefaults,
+): ResolvedDeliveryOptions {
+  const cached = resolvedByEndpoint.get(endpoint);
+  if (cached && cached.server === server) return cached.options;
+  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, server);
+  resolvedByEndpoint.set(endpoint, { server, options });
+  return options;
+}
+
 /** Whether the endpoint's deliveries go through a FIFO lane (one in flight, in message order). */
 export function isOrdered(options: ResolvedDeliveryOptions): boolean {
   return options.ordering === "fifo" || options.batch !== null;

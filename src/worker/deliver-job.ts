@@ -8,7 +8,7 @@ import { redactHeaders } from "../domain/endpoint-headers.ts";
 import { newId } from "../domain/ids.ts";
 import type { Attempt, Endpoint, Message, MessageStatus } from "../domain/types.ts";
 import { MESSAGE_STATUS, TRIGGER } from "../domain/types.ts";
-import { resolveDeliveryOptions } from "../profiles/profiles.ts";
+import { endpointDeliveryOptions } from "../profiles/profiles.ts";
 import type { EndpointHealth, Job } from "../store/store.ts";
 import { waitForRateSlot } from "./rate-limit.ts";
 import { transformMessages } from "./transform-step.ts";
@@ -67,7 +67,7 @@ export async function runDeliverJob(deps: WorkerDeps, job: Job, preloaded?: Prel
  * of the profile's when the endpoint does not set its own.
  */
 async function optionsFor(deps: WorkerDeps, endpoint: Endpoint, message: Message): Promise<ResolvedDeliveryOptions> {
-  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
+  const options = endpointDeliveryOptions(endpoint, deps.config);
   if (endpoint.options.retrySchedule !== undefined) return options;
   const eventTypeSchedule = (await deps.lookups.eventType(message.eventType))?.retrySchedule;
   return eventTypeSchedule ? { ...options, retrySchedule: eventTypeSchedule } : options;

@@ -1,7 +1,7 @@
 import { endpointWantsMessage } from "../domain/endpoint-filter.ts";
 import type { Endpoint, Message } from "../domain/types.ts";
 import { compileFilter, passesWatchAndReady } from "../filter/message-filter.ts";
-import { isOrdered, resolveDeliveryOptions } from "../profiles/profiles.ts";
+import { endpointDeliveryOptions, isOrdered } from "../profiles/profiles.ts";
 import type { FanOutTarget, Job } from "../store/store.ts";
 import type { PreloadedDelivery } from "./deliver-job.ts";
 import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
@@ -23,7 +23,7 @@ export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<Preloade
   const targets: FanOutTarget[] = [];
   for (const endpoint of endpoints) {
     if (!endpointWantsMessage(endpoint, message) || !optionsSelect(deps, endpoint, message)) continue;
-    const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
+    const options = endpointDeliveryOptions(endpoint, deps.config);
     targets.push({ endpointId: endpoint.id, ordered: isOrdered(options), delayMs: options.batch?.maxWaitMs ?? 0 });
   }
   const claimed = await deps.store.fanOut(job, targets, leaseFor(deps));
@@ -33,7 +33,7 @@ export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<Preloade
 
 /** Whether the endpoint's delivery options select the message: Grist's watch and ready fields, and its payload filter. */
 export function optionsSelect(deps: WorkerDeps, endpoint: Endpoint, message: Message): boolean {
-  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, deps.config);
+  const options = endpointDeliveryOptions(endpoint, deps.config);
   if (!passesWatchAndReady(parsedPayload(message), message.previous, options.watchFields, options.readyField)) return false;
   return !options.filter || filterMatches(deps, endpoint, options.filter, message);
 }

@@ -1,12 +1,12 @@
 import type { SecretBox } from "../../crypto/secret-box.ts";
 import { composeStore } from "../compose-store.ts";
 import type { Store } from "../store.ts";
+import { makeGroupCommit } from "./group-commit.ts";
 import { makeApplicationStore, makeEventTypeStore } from "./sqlite-applications.ts";
 import { makeAttemptStore } from "./sqlite-attempts.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy, makeStatementCache, openDatabase } from "./sqlite-database.ts";
 import { makeEndpointStore } from "./sqlite-endpoints.ts";
-import { makeGroupCommit } from "./group-commit.ts";
 import { makeIdempotencyStore } from "./sqlite-idempotency.ts";
 import { makeMessageStore } from "./sqlite-messages.ts";
 import { migrateSqlite } from "./sqlite-migrate.ts";
