@@ -1,7 +1,7 @@
 /**
  * Herald's benchmark: everything measured in one run, against the physical limit of this machine.
  *
- *   node --import tsx bench/run.ts [--quick] [--postgres]
+ *   node --import tsx bench/run.ts [--quick] [--postgres] [--cpu-prof] [--out <dir>]
  *
  * Starts a receiver (bench/lib/receiver-main.ts, a process of its own that answers 204 and counts)
  * and one `herald serve` process (SQLite in a temp data directory, or with --postgres a fresh
@@ -108,13 +108,20 @@ const TARGETS = {
   backlogIngestRatio: 0.9,
 };
 
-function parseOptions(): { quick: boolean; engine: EngineName; cpuProfileDir: string | null } {
+function parseOptions(): { quick: boolean; engine: EngineName; cpuProfileDir: string | null; resultsDir: string } {
   const { values } = parseArgs({
-    options: { quick: { type: "boolean", default: false }, postgres: { type: "boolean", default: false }, "cpu-prof": { type: "boolean", default: false } },
+    options: {
+      quick: { type: "boolean", default: false },
+      postgres: { type: "boolean", default: false },
+      "cpu-prof": { type: "boolean", default: false },
+      out: { type: "string" },
+    },
   });
   return {
     quick: values.quick,
     engine: values.postgres ? "postgres" : "sqlite",
+    // The test that keeps the benchmark working writes its results elsewhere.
+    resultsDir: values.out ? path.resolve(values.out) : path.join(REPO_ROOT, "bench", "results"),
     // Herald's own CPU profile (node --cpu-prof), written when it stops, to look at in Chrome DevTools.
     cpuProfileDir: values["cpu-prof"] ? path.join(REPO_ROOT, "bench", "profiles") : null,
   };
@@ -362,7 +369,7 @@ async function cleanUp(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { quick, engine, cpuProfileDir } = parseOptions();
+  const { quick, engine, cpuProfileDir, resultsDir } = parseOptions();
   const sizes = quick ? QUICK : FULL;
   const abort = setTimeout(() => {
     process.stderr.write(`bench: aborted after ${sizes.abortAfterMs / 1000} s\n`);
@@ -388,7 +395,6 @@ async function main(): Promise<void> {
 
     const table = rows(engine, results);
     log("\n" + formatTable(table));
-    const resultsDir = path.join(REPO_ROOT, "bench", "results");
     mkdirSync(resultsDir, { recursive: true });
     const stamp = startedAt.toISOString().slice(0, 19).replace(/:/g, "-");
     const file = path.join(resultsDir, `${stamp}-${engine}${quick ? "-quick" : ""}.json`);
@@ -407,7 +413,7 @@ async function main(): Promise<void> {
       table,
     };
     writeFileSync(file, JSON.stringify(document, null, 2) + "\n");
-    log(`\nwritten to ${path.relative(REPO_ROOT, file)} in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`);
+    log(`\nwritten to ${path.relative(process.cwd(), file)} in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`);
   } finally {
     clearTimeout(abort);
     await cleanUp();

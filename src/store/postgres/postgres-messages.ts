@@ -8,7 +8,7 @@ import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, statement, transaction, withConflict } from "./postgres-database.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
-import { insertJob, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
+import { insertJob, jobParams, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
 import { columnList, MESSAGE_COLUMNS } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
@@ -65,20 +65,14 @@ const st = {
   ),
 };
 
-async function insertMessage(tx: pg.PoolClient, message: Message): Promise<void> {
+/** A message's columns in the order of insert_message's parameters. */
+function messageParams(message: Message): unknown[] {
   const row = messageToRow(message);
-  await execute(tx, st.insert, [
-    row.id,
-    row.app_id,
-    row.event_id,
-    row.event_type,
-    row.payload,
-    row.channels,
-    row.metadata,
-    row.previous,
-    row.created_at,
-    row.expires_at,
-  ]);
+  return [row.id, row.app_id, row.event_id, row.event_type, row.payload, row.channels, row.metadata, row.previous, row.created_at, row.expires_at];
+}
+
+async function insertMessage(tx: pg.PoolClient, message: Message): Promise<void> {
+  await execute(tx, st.insert, messageParams(message));
 }
 
 export function makeMessageStore({ pool }: PostgresContext): MessageStore {
@@ -86,33 +80,8 @@ export function makeMessageStore({ pool }: PostgresContext): MessageStore {
     // The message and its fan-out job commit together: once createMessage resolves, the message is
     // durable and some worker will fan it out (the job is due at the message's creation time).
     async createMessage(message) {
-      const row = messageToRow(message);
-      const job = firstJobOf(message);
-      await withConflict("eventId", EVENT_ID_TAKEN, () =>
-        execute(pool, st.insertWithJob, [
-          row.id,
-          row.app_id,
-          row.event_id,
-          row.event_type,
-          row.payload,
-          row.channels,
-          row.metadata,
-          row.previous,
-          row.created_at,
-          row.expires_at,
-          job.kind,
-          job.app_id,
-          job.msg_id,
-          job.endpoint_id,
-          job.task_id,
-          job.attempt,
-          job.trigger_type,
-          job.run_at,
-          job.lease_token,
-          job.lane,
-          WORK_CHANNEL,
-        ]),
-      );
+      const params = [...messageParams(message), ...jobParams(firstJobOf(message)), WORK_CHANNEL];
+      await withConflict("eventId", EVENT_ID_TAKEN, () => execute(pool, st.insertWithJob, params));
     },
 
     async createMessageForEndpoint(message, endpointId) {

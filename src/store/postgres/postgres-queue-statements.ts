@@ -22,19 +22,13 @@ const insertJobStatement = statement(
    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 );
 
+/** A job's columns in the order of insert_job's parameters. */
+export function jobParams(job: DbNewJob): unknown[] {
+  return [job.kind, job.app_id, job.msg_id, job.endpoint_id, job.task_id, job.attempt, job.trigger_type, job.run_at, job.lease_token, job.lane];
+}
+
 export async function insertJob(db: Queryable, job: DbNewJob): Promise<void> {
-  await execute(db, insertJobStatement, [
-    job.kind,
-    job.app_id,
-    job.msg_id,
-    job.endpoint_id,
-    job.task_id,
-    job.attempt,
-    job.trigger_type,
-    job.run_at,
-    job.lease_token,
-    job.lane,
-  ]);
+  await execute(db, insertJobStatement, jobParams(job));
 }
 
 /**
