@@ -184,9 +184,27 @@ export function endpointDeliveryOptions(
 ): ResolvedDeliveryOptions {
   const cached = resolvedByEndpoint.get(endpoint);
   if (cached && cached.server === server) return cached.options;
-  const options = resolveDeliveryOptions(endpoint.profile, endpoint.options, server);
+  const options = isEmpty(endpoint.options)
+    ? profileDefaults(endpoint.profile, server)
+    : resolveDeliveryOptions(endpoint.profile, endpoint.options, server);
   resolvedByEndpoint.set(endpoint, { server, options });
   return options;
+}
+
+const defaultsByServer = new WeakMap<ServerDeliveryDefaults, Map<ProfileName, ResolvedDeliveryOptions>>();
+
+/** A profile's defaults, one shared object per profile and server settings (most endpoints set no options). */
+function profileDefaults(profile: ProfileName, server: ServerDeliveryDefaults): ResolvedDeliveryOptions {
+  let byProfile = defaultsByServer.get(server);
+  if (!byProfile) defaultsByServer.set(server, (byProfile = new Map()));
+  let options = byProfile.get(profile);
+  if (!options) byProfile.set(profile, (options = resolveDeliveryOptions(profile, {}, server)));
+  return options;
+}
+
+function isEmpty(options: DeliveryOptions): boolean {
+  for (const value of Object.values(options)) if (value !== undefined) return false;
+  return true;
 }
 
 /** Whether the endpoint's deliveries go through a FIFO lane (one in flight, in message order). */

@@ -336,10 +336,11 @@ export interface QueueStore {
   /**
    * Replaces a claimed fanout job by one scheduled delivery per target, creating pending
    * destinations, in one transaction. Unordered deliveries without delay come back already claimed
-   * with `lease`, so the caller can send at once; ordered or delayed ones are queued unclaimed, due
-   * at now + delayMs. Returns [] if the fanout job's lease was lost.
+   * with `lease`, so the caller can send at once, up to `claimLimit` of them (the caller's room);
+   * the rest of those are queued unclaimed and due now, for any worker. Ordered or delayed ones are
+   * queued unclaimed, due at now + delayMs. Returns [] if the fanout job's lease was lost.
    */
-  fanOut(job: Job, targets: FanOutTarget[], lease: Lease): Promise<Job[]>;
+  fanOut(job: Job, targets: FanOutTarget[], lease: Lease, claimLimit?: number): Promise<Job[]>;
   /**
    * Claims up to `limit` further jobs of a claimed lane head's lane, in message order, due or not
    * (they are what a batch carries along with its head). A batch stays contiguous: the run stops at

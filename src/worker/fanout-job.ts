@@ -9,26 +9,30 @@ import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
 /**
  * Turns an accepted message into one delivery per matching endpoint. Runs in the worker, not in
  * the API request, so accepting a message costs one insert however many endpoints there are.
- * Returns the delivery jobs that can be sent at once, already claimed by this worker (ordered and
- * batching endpoints' deliveries wait in their lane instead), with the message and endpoint just
- * read, so that sending them needs no second read.
+ * Returns the delivery jobs that can be sent at once, up to `room` of them, already claimed by this
+ * worker (ordered and batching endpoints' deliveries wait in their lane instead, and those beyond
+ * the room in the queue), with the message and endpoint just read, so that sending them needs no
+ * second read; the reads are also kept briefly for the queued ones (fanout-reads.ts).
  */
-export async function runFanoutJob(deps: WorkerDeps, job: Job): Promise<PreloadedDelivery[]> {
+export async function runFanoutJob(deps: WorkerDeps, job: Job, room: number): Promise<PreloadedDelivery[]> {
   const message = await deps.store.getMessage(job.appId, job.msgId!);
   if (!message) {
     await deps.store.dropJob(job);
     return [];
   }
-  const endpoints = await deps.store.listAllEndpoints(job.appId);
+  const selected = new Map<string, Endpoint>();
   const targets: FanOutTarget[] = [];
-  for (const endpoint of endpoints) {
+  for (const endpoint of await deps.store.listAllEndpoints(job.appId)) {
     if (!endpointWantsMessage(endpoint, message) || !optionsSelect(deps, endpoint, message)) continue;
     const options = endpointDeliveryOptions(endpoint, deps.config);
+    selected.set(endpoint.id, endpoint);
     targets.push({ endpointId: endpoint.id, ordered: isOrdered(options), delayMs: options.batch?.maxWaitMs ?? 0 });
   }
-  const claimed = await deps.store.fanOut(job, targets, leaseFor(deps));
-  const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
-  return claimed.map((delivery) => ({ job: delivery, message, endpoint: byId.get(delivery.endpointId!)! }));
+  const claimed = await deps.store.fanOut(job, targets, leaseFor(deps), room);
+  const started = claimed.map((delivery) => ({ job: delivery, message, endpoint: selected.get(delivery.endpointId!)! }));
+  for (const delivery of started) selected.delete(delivery.endpoint.id);
+  deps.fanOutReads.remember(message, selected.values());
+  return started;
 }
 
 /** Whether the endpoint's delivery options select the message: Grist's watch and ready fields, and its payload filter. */

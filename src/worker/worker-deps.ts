@@ -6,6 +6,7 @@ import type { Clock } from "../domain/clock.ts";
 import type { AddressPolicy } from "../net/address-policy.ts";
 import type { OperationalEvents } from "../operational/operational-events.ts";
 import type { Job, Lease, Store } from "../store/store.ts";
+import type { FanOutReads } from "./fanout-reads.ts";
 import type { Lookups } from "./lookups.ts";
 
 /** What every job handler gets. Built once per worker. */
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   workerId: string;
   addressPolicy: AddressPolicy;
   lookups: Lookups;
+  /** A fan-out's reads, for the deliveries it queued (fanout-reads.ts). */
+  fanOutReads: FanOutReads;
   /**
    * Adds jobs a handler claimed itself (a batch's followers) to the jobs whose leases the worker
    * renews; returns the function that stops renewing them.

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Job } from "../store/store.ts";
 import { type PreloadedDelivery, runDeliverJob } from "./deliver-job.ts";
 import { runFanoutJob } from "./fanout-job.ts";
+import { makeFanOutReads } from "./fanout-reads.ts";
 import { makeLookups } from "./lookups.ts";
 import { runBackgroundTaskJob } from "./recover-task.ts";
 import { RETENTION_INTERVAL_MS, runRetention } from "./retention-loop.ts";
@@ -38,7 +39,7 @@ export const POLL_INTERVAL_MS = 250;
 const CLAIM_BATCH = 100;
 const MAX_BACKOFF_MS = 5_000;
 
-export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups" | "wakeAt"> & { workerId?: string }): Worker {
+export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups" | "fanOutReads" | "wakeAt"> & { workerId?: string }): Worker {
   /** Jobs being run, by id: their leases are renewed until they finish. */
   const held = new Map<number, Job>();
   function holdJobs(jobs: Job[]): () => void {
@@ -51,6 +52,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     holdJobs,
     wakeAt,
     lookups: makeLookups(options.store, options.clock),
+    fanOutReads: makeFanOutReads(options.clock),
   };
   const { store, logger } = deps;
   const concurrency = deps.config.workerConcurrency;
@@ -128,10 +130,11 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
       case "deliver":
         return runDeliverJob(deps, job, preloaded);
       case "fanout": {
-        const deliveries = await runFanoutJob(deps, job);
+        // Claims only what there is room for: the rest stay in the queue, due now, for any worker.
+        const deliveries = await runFanoutJob(deps, job, Math.max(0, concurrency - inFlight.size));
+        // Room taken meanwhile by the loop's own claims: hand the excess back.
         const room = Math.max(0, concurrency - inFlight.size);
         for (const delivery of deliveries.slice(0, room)) track(delivery.job, delivery);
-        // More deliveries than room: hand the rest back to the queue for any worker.
         if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room).map((delivery) => delivery.job), deps.clock.now());
         return;
       }
@@ -186,7 +189,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
           continue;
         }
       }
-      for (const job of claimed) track(job);
+      for (const job of claimed) track(job, deps.fanOutReads.take(job));
       const idle = claimed.length === 0 && inFlight.size === 0 && jobsFinished === finishedBeforeClaim;
       if (idle) armedWaiters.forEach((resolve) => resolve());
       else idleWaiters.unshift(...armedWaiters);

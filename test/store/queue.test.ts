@@ -236,6 +236,20 @@ for (const factory of STORES) {
       assert.equal((await store.claimJobs(20_000, lease(T0 + LEASE_MS))).length, 10_000);
     });
 
+    test("fanOut claims no more than the caller has room for; the rest are due now, for any worker", async () => {
+      const endpointIds = Array.from({ length: 5 }, (_, i) => newId("endpoint", T0 + i));
+      const message = makeMessage(app.id);
+      await store.createMessage(message);
+      const [fanout] = await store.claimJobs(1, lease(T0));
+      const claimed = await store.fanOut(fanout, endpointIds.map((id) => target(id)), lease(T0 + 1), 2);
+      assert.deepEqual(claimed.map((job) => job.endpointId), endpointIds.slice(0, 2));
+      assert.deepEqual(await store.queueStats(T0 + 1), { depth: 5, due: 3, oldestDueAt: T0 + 1 });
+      const taken = await store.claimJobs(10, lease(T0 + 1, "worker-b"));
+      assert.deepEqual(taken.map((job) => job.endpointId).sort(), endpointIds.slice(2).sort());
+      const destinations = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.deepEqual(destinations.map((destination) => destination.status), Array(5).fill(MESSAGE_STATUS.pending));
+    });
+
     test("background tasks: create queues a task job; get, update, list", async () => {
       const tasks: BackgroundTask[] = [];
       for (let i = 0; i < 5; i++) {

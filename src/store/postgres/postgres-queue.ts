@@ -161,13 +161,14 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
     },
 
     // One function call however many targets: each list is bound as one array.
-    async fanOut(job: Job, targets: FanOutTarget[], lease: Lease) {
+    async fanOut(job: Job, targets: FanOutTarget[], lease: Lease, claimLimit = Infinity) {
       if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
-      // Sent at once by the caller, or queued: ordered ones wait for their turn in the lane,
-      // delayed ones (a batch waiting for more messages) for their time.
-      const sendNow = targets.map((t) => !t.ordered && t.delayMs <= 0);
+      // Sent at once by the caller while it has room, or queued: ordered ones wait for their turn
+      // in the lane, delayed ones (a batch waiting for more messages) for their time.
+      let claiming = 0;
+      const sendNow = targets.map((t) => !t.ordered && t.delayMs <= 0 && claiming++ < claimLimit);
       const dueAt = targets.map((t) => lease.now + Math.max(0, t.delayMs));
-      // Lane jobs due now are work for any worker (the lane may be idle elsewhere).
+      // Jobs due now and left unclaimed (lane jobs, deliveries beyond the room) are work for any worker.
       const notify = targets.some((t, i) => !sendNow[i] && t.delayMs <= 0);
       // Called even without targets: deleting the fanout job is part of the fan-out.
       const rows = await queryRows(pool, st.fanOut, [

@@ -89,7 +89,7 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
     return leaseRows(held === -1 ? rows : rows.slice(0, held), lease);
   });
 
-  const fanOutTx = db.transaction((job: Job, targets: FanOutTarget[], lease: Lease): Job[] => {
+  const fanOutTx = db.transaction((job: Job, targets: FanOutTarget[], lease: Lease, claimLimit: number): Job[] => {
     if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
     const msgId = job.msgId;
     const q = queue();
@@ -98,9 +98,9 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
     if (q.deleteLeased.run(job.id, job.leaseToken).changes === 0) return [];
     const claimed: Job[] = [];
     for (const target of targets) {
-      // Sent at once by the caller, or queued: ordered ones wait for their turn in the lane,
-      // delayed ones (a batch waiting for more messages) for their time.
-      const sendNow = !target.ordered && target.delayMs <= 0;
+      // Sent at once by the caller while it has room, or queued: ordered ones wait for their turn
+      // in the lane, delayed ones (a batch waiting for more messages) for their time.
+      const sendNow = !target.ordered && target.delayMs <= 0 && claimed.length < claimLimit;
       const dueAt = lease.now + Math.max(0, target.delayMs);
       q.upsertPendingDestination.run({
         msg_id: msgId,
@@ -208,8 +208,8 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
       if (limit <= 0) return [];
       return groupCommit(() => claimTx(Math.floor(limit), lease));
     },
-    async fanOut(job, targets, lease) {
-      return groupCommit(() => fanOutTx(job, targets, lease));
+    async fanOut(job, targets, lease, claimLimit = Infinity) {
+      return groupCommit(() => fanOutTx(job, targets, lease, claimLimit));
     },
     async claimLaneFollowers(head, limit, lease) {
       if (head.lane === null || limit <= 0) return [];
