@@ -19,6 +19,8 @@ import type { Receiver } from "../helpers/receiver.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const HERALD_BIN = path.join(REPO_ROOT, "bin", "herald.js");
+/** Node's flags for Herald, as its start script and bin/herald.js's first line give them (why: there). */
+export const HERALD_NODE_FLAGS = ["--max-old-space-size=1024"];
 export const ADMIN_TOKEN = "process-test-admin-token-0123456789";
 
 export interface ExitStatus {
@@ -190,7 +192,7 @@ export function spawnHerald(
   args: string[],
   options: { dataDir: string; port: number; env?: Record<string, string | undefined>; nodeArgs?: string[] },
 ): HeraldProcess {
-  const handle = spawnChild(process.execPath, [...(options.nodeArgs ?? []), HERALD_BIN, ...args], { env: heraldEnv(options.dataDir, options.port, options.env) });
+  const handle = spawnChild(process.execPath, [...HERALD_NODE_FLAGS, ...(options.nodeArgs ?? []), HERALD_BIN, ...args], { env: heraldEnv(options.dataDir, options.port, options.env) });
   return { ...handle, url: `http://127.0.0.1:${options.port}`, port: options.port, dataDir: options.dataDir };
 }
 
