@@ -43,8 +43,9 @@ export function openDatabase(file: string): Db {
     // Off on purpose: applications and endpoints are soft-deleted and history rows (messages,
     // attempts, destinations) outlive them, so there is nothing for the engine to enforce.
     db.pragma("foreign_keys = OFF");
-    // Negative = KiB: a 64 MiB page cache per connection keeps hot indexes (queue, endpoints) in memory.
-    db.pragma("cache_size = -65536");
+    // Negative = KiB: a 32 MiB page cache per connection keeps the hot pages (the queue and its
+    // index, endpoints, the newest messages and attempts) in memory; it is a part of Herald's RSS.
+    db.pragma("cache_size = -32768");
     db.pragma("temp_store = MEMORY");
   } catch (error) {
     db.close();
