@@ -19,7 +19,8 @@ const st = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
   ),
   // By id or uid in one round trip; an id match wins over a uid match, as in Svix. Two probes of
-  // unique indexes rather than one `id = $1 OR uid = $1`: see byIdOrEventId in postgres-messages.ts for why.
+  // unique indexes rather than one `id = $1 OR uid = $1`: see byId in postgres-messages.ts for why (and
+  // applications have no index on (something, id) that the uid probe could walk instead).
   applicationByIdOrUid: statement<DbApplication>(
     "application_by_id_or_uid",
     `SELECT ${columnList(APPLICATION_COLUMNS)} FROM (

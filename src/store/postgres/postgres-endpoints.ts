@@ -1,4 +1,4 @@
-import { idLowerBoundAt } from "../../domain/ids.ts";
+import { hasIdPrefix, idLowerBoundAt } from "../../domain/ids.ts";
 import { MESSAGE_STATUS } from "../../domain/types.ts";
 import type { DbAttempt } from "../shared-rows.ts";
 import { rowToAttempt } from "../shared-rows.ts";
@@ -23,18 +23,16 @@ const st = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
        $24, $25, $26, $27, NULL, NULL)`,
   ),
-  // By id or uid in one round trip; an id match wins over a uid match. Two probes of unique
-  // indexes rather than one `id = $2 OR uid = $2`: see byIdOrEventId in postgres-messages.ts for why.
-  byIdOrUid: statement<DbEndpoint>(
-    "endpoint_by_id_or_uid",
-    `SELECT ${columnList(ENDPOINT_COLUMNS)} FROM (
-       SELECT ${columnList(ENDPOINT_COLUMNS)}, 1 AS preference FROM endpoints
-       WHERE app_id = $1 AND id = $2 AND deleted_at IS NULL
-       UNION ALL
-       SELECT ${columnList(ENDPOINT_COLUMNS)}, 2 FROM endpoints
-       WHERE app_id = $1 AND uid = $2 AND deleted_at IS NULL
-     ) AS found
-     ORDER BY preference LIMIT 1`,
+  // By id, then (if no id matches) by uid: an id match wins over a uid match. Two statements, as
+  // for messages (see byId in postgres-messages.ts for why): endpoints_app_id would otherwise be a
+  // candidate plan for the uid probe, walking all of the application's endpoints.
+  byId: statement<DbEndpoint>(
+    "endpoint_by_id",
+    `SELECT ${columnList(ENDPOINT_COLUMNS)} FROM endpoints WHERE id = $2 AND app_id = $1 AND deleted_at IS NULL`,
+  ),
+  byUid: statement<DbEndpoint>(
+    "endpoint_by_uid",
+    `SELECT ${columnList(ENDPOINT_COLUMNS)} FROM endpoints WHERE app_id = $1 AND uid = $2 AND deleted_at IS NULL`,
   ),
   all: statement<DbEndpoint>(
     "endpoints_of_application",
@@ -166,7 +164,9 @@ export function makeEndpointStore({ pool, secretBox }: PostgresContext): Endpoin
       await withConflict("uid", UID_TAKEN, () => execute(pool, st.insert, endpointValues(row)));
     },
     async getEndpoint(appId, idOrUid) {
-      const row = await queryOne(pool, st.byIdOrUid, [appId, idOrUid]);
+      const row =
+        (hasIdPrefix("endpoint", idOrUid) ? await queryOne(pool, st.byId, [appId, idOrUid]) : null) ??
+        (await queryOne(pool, st.byUid, [appId, idOrUid]));
       return row ? rowToEndpoint(row, secretBox) : null;
     },
     async listEndpoints(appId, page) {

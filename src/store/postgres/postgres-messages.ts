@@ -1,5 +1,6 @@
 import type pg from "pg";
 
+import { hasIdPrefix } from "../../domain/ids.ts";
 import type { Message } from "../../domain/types.ts";
 import type { DbMessage } from "../shared-rows.ts";
 import { firstJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
@@ -40,23 +41,22 @@ const st = {
      )
      SELECT pg_notify($21, '') FROM job`,
   ),
-  // By id or eventId in one round trip; an id match wins over an eventId match (`preference`).
-  // Written as two probes of unique indexes rather than one `id = $2 OR event_id = $2`: a named
-  // statement is planned for its parameters five times, then PostgreSQL may settle on one generic
-  // plan for the connection, costed with the statistics of that moment, and keep it. For the OR
-  // form that plan could be a walk over all the application's messages (messages_app_id), picked
-  // while the table was small and kept as it grew: under load, getMessage read ~10,000 index
-  // entries per call on some connections and one on others (issue 6). An equality on a unique
-  // index is one probe whatever the statistics, so any plan of this form is the right one. The
-  // lookups of applications and endpoints by id or uid are written the same way.
-  byIdOrEventId: statement<DbMessage>(
-    "message_by_id_or_event_id",
-    `SELECT ${columnList(MESSAGE_COLUMNS)} FROM (
-       SELECT ${columnList(MESSAGE_COLUMNS)}, 1 AS preference FROM messages WHERE app_id = $1 AND id = $2
-       UNION ALL
-       SELECT ${columnList(MESSAGE_COLUMNS)}, 2 FROM messages WHERE app_id = $1 AND event_id = $2
-     ) AS found
-     ORDER BY preference LIMIT 1`,
+  // By id, then (if no id matches) by eventId: an id match wins over an eventId match. Two
+  // statements, not one `id = $2 OR event_id = $2` nor a UNION of both: a named statement is planned
+  // for its parameters five times, then PostgreSQL may settle on one generic plan for the
+  // connection, costed with the statistics of that moment, and keep it. Planned while the table
+  // was still empty (a new database, the benchmark's), the eventId probe became a walk over all the
+  // application's messages (messages_app_id, filtering on event_id): 0.5 ms a call on average and
+  // half of PostgreSQL's time in the benchmark (pg_stat_statements, issue 6). The id lookup has
+  // only full probes to choose from (the primary key, or app_id and id), so any plan of it is
+  // right; the worker only ever asks by id, and asking by eventId is an API call, not the hot path.
+  byId: statement<DbMessage>(
+    "message_by_id",
+    `SELECT ${columnList(MESSAGE_COLUMNS)} FROM messages WHERE id = $2 AND app_id = $1`,
+  ),
+  byEventId: statement<DbMessage>(
+    "message_by_event_id",
+    `SELECT ${columnList(MESSAGE_COLUMNS)} FROM messages WHERE app_id = $1 AND event_id = $2`,
   ),
   expungePayload: statement("expunge_message_payload", "UPDATE messages SET payload = NULL WHERE app_id = $1 AND id = $2"),
   expungeAttemptBodies: statement(
@@ -96,7 +96,9 @@ export function makeMessageStore({ pool }: PostgresContext): MessageStore {
     },
 
     async getMessage(appId, idOrEventId) {
-      const row = await queryOne(pool, st.byIdOrEventId, [appId, idOrEventId]);
+      const row =
+        (hasIdPrefix("message", idOrEventId) ? await queryOne(pool, st.byId, [appId, idOrEventId]) : null) ??
+        (await queryOne(pool, st.byEventId, [appId, idOrEventId]));
       return row ? rowToMessage(row) : null;
     },
 
