@@ -401,7 +401,7 @@ async function main(): Promise<void> {
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     const document = {
       at: startedAt.toISOString(),
-      command: `npm run bench --${quick ? " --quick" : ""}${engine === "postgres" ? " --postgres" : ""}`,
+      command: ["npm run bench", ...(quick || engine === "postgres" ? ["--"] : []), ...(quick ? ["--quick"] : []), ...(engine === "postgres" ? ["--postgres"] : [])].join(" "),
       engine,
       quick,
       machine,
