@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import { type ChildHandle, REPO_ROOT, spawnChild } from "../../test/process/process-helpers.ts";
+import { announcedPort, type ChildHandle, REPO_ROOT, spawnChild } from "../../test/process/process-helpers.ts";
 
 /** Client side of receiver-main.ts: starts it as a tracked child (killAll() stops it) and reads its counts. */
 export interface RunStats {
@@ -25,21 +25,7 @@ const START_TIMEOUT_MS = 15_000;
 
 export async function startBenchReceiver(): Promise<BenchReceiver> {
   const handle = spawnChild(process.execPath, ["--import", "tsx", MAIN], { env: { ...process.env } });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the receiver did not start\n${handle.describe()}`)), START_TIMEOUT_MS);
-    const check = () => {
-      const newline = handle.stdout().indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      handle.child.stdout!.off("data", check);
-      resolve((JSON.parse(handle.stdout().slice(0, newline)) as { port: number }).port);
-    };
-    handle.child.stdout!.on("data", check);
-    void handle.exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`the receiver exited\n${handle.describe()}`));
-    });
-  });
+  const port = await announcedPort(handle, "the receiver", START_TIMEOUT_MS);
   const url = `http://127.0.0.1:${port}`;
   const call = async <T>(method: string, pathname: string, run: string): Promise<T> => {
     const response = await fetch(`${url}${pathname}?run=${encodeURIComponent(run)}`, { method, signal: AbortSignal.timeout(30_000) });

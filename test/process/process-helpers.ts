@@ -187,6 +187,28 @@ export function spawnChild(command: string, args: string[], options: { env: Node
   return handle;
 }
 
+/**
+ * The port a child process announces as its first stdout line (`{"port": N}`), as the receiver
+ * processes do; rejects if it exits first or says nothing within `timeoutMs`.
+ */
+export function announcedPort(handle: ChildHandle, what: string, timeoutMs: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start\n${handle.describe()}`)), timeoutMs);
+    const check = () => {
+      const newline = handle.stdout().indexOf("\n");
+      if (newline < 0) return;
+      clearTimeout(timer);
+      handle.child.stdout!.off("data", check);
+      resolve((JSON.parse(handle.stdout().slice(0, newline)) as { port: number }).port);
+    };
+    handle.child.stdout!.on("data", check);
+    void handle.exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited\n${handle.describe()}`));
+    });
+  });
+}
+
 /** `node bin/herald.js <args>` with the test environment. */
 export function spawnHerald(
   args: string[],

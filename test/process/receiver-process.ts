@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import { type ChildHandle, REPO_ROOT, spawnChild } from "./process-helpers.ts";
+import { announcedPort, type ChildHandle, REPO_ROOT, spawnChild } from "./process-helpers.ts";
 
 /**
  * A webhook receiver running in a child process of its own (receiver-process-main.js), for process
@@ -36,21 +36,7 @@ const MAIN = path.join(REPO_ROOT, "test", "process", "receiver-process-main.js")
 
 export async function startReceiverProcess(options: { delayMs?: number } = {}): Promise<ReceiverProcess> {
   const handle = spawnChild(process.execPath, [MAIN], { env: { ...process.env, RECEIVER_DELAY_MS: String(options.delayMs ?? 0) } });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the receiver process did not start\n${handle.describe()}`)), 10_000);
-    const check = () => {
-      const newline = handle.stdout().indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      handle.child.stdout!.off("data", check);
-      resolve((JSON.parse(handle.stdout().slice(0, newline)) as { port: number }).port);
-    };
-    handle.child.stdout!.on("data", check);
-    void handle.exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`the receiver process exited\n${handle.describe()}`));
-    });
-  });
+  const port = await announcedPort(handle, "the receiver process", 10_000);
   const url = `http://127.0.0.1:${port}`;
   const get = async <T>(pathname: string, run: string): Promise<T> => {
     const response = await fetch(`${url}${pathname}?run=${encodeURIComponent(run)}`, { signal: AbortSignal.timeout(10_000) });
