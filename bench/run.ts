@@ -127,6 +127,12 @@ function parseOptions(): { quick: boolean; engine: EngineName; cpuProfileDir: st
   };
 }
 
+/** The npm command that runs this benchmark with these options, for the results file. */
+function benchCommand(quick: boolean, engine: EngineName): string {
+  const flags = [...(quick ? ["--quick"] : []), ...(engine === "postgres" ? ["--postgres"] : [])];
+  return flags.length > 0 ? `npm run bench -- ${flags.join(" ")}` : "npm run bench";
+}
+
 function log(line: string): void {
   process.stdout.write(line + "\n");
 }
@@ -401,7 +407,7 @@ async function main(): Promise<void> {
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     const document = {
       at: startedAt.toISOString(),
-      command: ["npm run bench", ...(quick || engine === "postgres" ? ["--"] : []), ...(quick ? ["--quick"] : []), ...(engine === "postgres" ? ["--postgres"] : [])].join(" "),
+      command: benchCommand(quick, engine),
       engine,
       quick,
       machine,

@@ -112,6 +112,11 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     else wakePending = true;
   }
 
+  /** Jobs this worker can still start. */
+  function roomLeft(): number {
+    return Math.max(0, concurrency - inFlight.size);
+  }
+
   function track(job: Job, preloaded?: PreloadedDelivery): void {
     held.set(job.id, job);
     const promise = runJob(job, preloaded)
@@ -131,9 +136,9 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
         return runDeliverJob(deps, job, preloaded);
       case "fanout": {
         // Claims only what there is room for: the rest stay in the queue, due now, for any worker.
-        const deliveries = await runFanoutJob(deps, job, Math.max(0, concurrency - inFlight.size));
+        const deliveries = await runFanoutJob(deps, job, roomLeft());
         // Room taken meanwhile by the loop's own claims: hand the excess back.
-        const room = Math.max(0, concurrency - inFlight.size);
+        const room = roomLeft();
         for (const delivery of deliveries.slice(0, room)) track(delivery.job, delivery);
         if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room).map((delivery) => delivery.job), deps.clock.now());
         return;
@@ -172,7 +177,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
       const armedWaiters = idleWaiters;
       idleWaiters = [];
       const finishedBeforeClaim = jobsFinished;
-      const room = concurrency - inFlight.size;
+      const room = roomLeft();
       let claimed: Job[] = [];
       if (room > 0) {
         try {

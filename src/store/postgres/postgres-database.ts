@@ -1,6 +1,7 @@
 import pg from "pg";
 
 import type { SecretBox } from "../../crypto/secret-box.ts";
+import { hasIdPrefix, type IdKind } from "../../domain/ids.ts";
 import { StoreConflictError } from "../store.ts";
 import type { Sql } from "./postgres-sql.ts";
 import { compileSql } from "./postgres-sql.ts";
@@ -105,6 +106,22 @@ export async function queryRows<Row>(db: Queryable, st: Statement<Row>, values: 
 /** Runs a named statement and returns its first row, or null. */
 export async function queryOne<Row>(db: Queryable, st: Statement<Row>, values: unknown[]): Promise<Row | null> {
   return (await queryRows(db, st, values))[0] ?? null;
+}
+
+/**
+ * A row looked up by id or by its other key (uid, eventId) within an application: by id first, when
+ * the value has the kind's id prefix, then by the other key; an id match wins, as in Svix. Two
+ * statements rather than one: see byId in postgres-messages.ts for why.
+ */
+export async function queryByIdOrKey<Row>(
+  db: Queryable,
+  kind: IdKind,
+  statements: { byId: Statement<Row>; byKey: Statement<Row> },
+  appId: string,
+  idOrKey: string,
+): Promise<Row | null> {
+  const byId = hasIdPrefix(kind, idOrKey) ? await queryOne(db, statements.byId, [appId, idOrKey]) : null;
+  return byId ?? (await queryOne(db, statements.byKey, [appId, idOrKey]));
 }
 
 /** Runs a named statement and returns how many rows it wrote. */

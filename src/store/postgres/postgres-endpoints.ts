@@ -1,10 +1,10 @@
-import { hasIdPrefix, idLowerBoundAt } from "../../domain/ids.ts";
+import { idLowerBoundAt } from "../../domain/ids.ts";
 import { MESSAGE_STATUS } from "../../domain/types.ts";
 import type { DbAttempt } from "../shared-rows.ts";
 import { rowToAttempt } from "../shared-rows.ts";
 import type { EndpointStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
-import { execute, queryOne, queryRows, statement, transaction, withConflict } from "./postgres-database.ts";
+import { execute, queryByIdOrKey, queryOne, queryRows, statement, transaction, withConflict } from "./postgres-database.ts";
 import { fetchPage, mapPage } from "./postgres-pagination.ts";
 import type { DbEndpoint } from "./postgres-rows.ts";
 import { ATTEMPT_COLUMNS, columnList, ENDPOINT_COLUMNS, endpointToRow, rowToEndpoint } from "./postgres-rows.ts";
@@ -164,9 +164,7 @@ export function makeEndpointStore({ pool, secretBox }: PostgresContext): Endpoin
       await withConflict("uid", UID_TAKEN, () => execute(pool, st.insert, endpointValues(row)));
     },
     async getEndpoint(appId, idOrUid) {
-      const row =
-        (hasIdPrefix("endpoint", idOrUid) ? await queryOne(pool, st.byId, [appId, idOrUid]) : null) ??
-        (await queryOne(pool, st.byUid, [appId, idOrUid]));
+      const row = await queryByIdOrKey(pool, "endpoint", { byId: st.byId, byKey: st.byUid }, appId, idOrUid);
       return row ? rowToEndpoint(row, secretBox) : null;
     },
     async listEndpoints(appId, page) {

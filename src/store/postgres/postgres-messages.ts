@@ -1,12 +1,11 @@
 import type pg from "pg";
 
-import { hasIdPrefix } from "../../domain/ids.ts";
 import type { Message } from "../../domain/types.ts";
 import type { DbMessage } from "../shared-rows.ts";
 import { firstJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
 import type { MessageStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
-import { execute, queryOne, statement, transaction, withConflict } from "./postgres-database.ts";
+import { execute, queryByIdOrKey, statement, transaction, withConflict } from "./postgres-database.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
 import { insertJob, jobParams, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
@@ -96,9 +95,7 @@ export function makeMessageStore({ pool }: PostgresContext): MessageStore {
     },
 
     async getMessage(appId, idOrEventId) {
-      const row =
-        (hasIdPrefix("message", idOrEventId) ? await queryOne(pool, st.byId, [appId, idOrEventId]) : null) ??
-        (await queryOne(pool, st.byEventId, [appId, idOrEventId]));
+      const row = await queryByIdOrKey(pool, "message", { byId: st.byId, byKey: st.byEventId }, appId, idOrEventId);
       return row ? rowToMessage(row) : null;
     },
 
