@@ -9,10 +9,14 @@
  *
  * 1. raw: undici POSTs of a 1 KiB body straight to the receiver, CONCURRENCY at a time: the
  *    physical limit of client + loopback + receiver on this machine;
+ *    The relay ceiling beside it: the same POSTs through bench/lib/relay-main.ts, a process that
+ *    only answers 202 and sends each body on (no storage, no signing), first POST to last arrival.
+ *    A relay handles every message twice more (once as a server, once as a client), so on 2 cores
+ *    it cannot reach more than about half of (1): what any relay, Herald included, can reach;
  * 2. ingest: messages/s accepted (202) by Herald's API, same body size and concurrency, one
  *    application with one endpoint (signed delivery, the default);
  * 3. end to end: deliveries/s of those messages, from the first POST to the last arrival at the
- *    receiver, and its ratio to (1);
+ *    receiver, and its ratio to (1) and to the relay ceiling;
  * 4. latency: messages posted at a fixed 500/s (open loop), each carrying its send time; the receiver
  *    subtracts it from the arrival time (same host clock): p50, p90, p99, max;
  * 5. fan-out: one message to many endpoints (10,000; created through the API first, each at its own
@@ -35,11 +39,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-import { ADMIN_TOKEN, killAll, removeTempDirs, REPO_ROOT, sleep } from "../test/process/process-helpers.ts";
+import { ADMIN_TOKEN, type ChildHandle, killAll, removeTempDirs, REPO_ROOT, sleep } from "../test/process/process-helpers.ts";
 import { type BenchHerald, type EngineName, processMemory, startHerald, stopEmbeddedPostgres } from "./lib/engine.ts";
 import { api, createApp, createAppWithEndpoint, createEndpoint, payload, PAYLOAD_BYTES } from "./lib/herald-api.ts";
 import { closedLoop, makePool, nowMs, openLoop, type PostTarget, rateBetween } from "./lib/load.ts";
 import { type BenchReceiver, type RunStats, startBenchReceiver } from "./lib/receiver.ts";
+import { startBenchRelay } from "./lib/relay.ts";
 import { fmt, formatTable, percentile, type Row } from "./lib/report.ts";
 
 /** Requests in flight for raw and ingest (the same for both, so the ratio compares like with like). */
@@ -158,14 +163,14 @@ function heraldTarget(herald: BenchHerald, appId: string, connections: number): 
   };
 }
 
-/** Polls the receiver until `expected` distinct deliveries reached `run`, or `maxMs` passed. */
-async function waitForDeliveries(receiver: BenchReceiver, herald: BenchHerald, run: string, expected: number, maxMs: number): Promise<RunStats & { complete: boolean }> {
+/** Polls the receiver until `expected` distinct deliveries from `sender` reached `run`, or `maxMs` passed. */
+async function waitForDeliveries(receiver: BenchReceiver, sender: ChildHandle, run: string, expected: number, maxMs: number): Promise<RunStats & { complete: boolean }> {
   const deadline = Date.now() + maxMs;
   for (;;) {
     const stats = await receiver.stats(run);
     if (stats.unique >= expected) return { ...stats, complete: true };
-    const exit = herald.process.exitStatus();
-    if (exit) throw new Error(`Herald exited: ${JSON.stringify(exit)}\n${herald.process.describe()}`);
+    const exit = sender.exitStatus();
+    if (exit) throw new Error(`the sender exited: ${JSON.stringify(exit)}\n${sender.describe()}`);
     if (Date.now() > deadline) return { ...stats, complete: false };
     await sleep(20);
   }
@@ -182,18 +187,36 @@ async function measureRaw(receiver: BenchReceiver, sizes: Sizes) {
   return { requests: result.accepted, failed: result.failed, cutShort: result.cutShort, seconds, perSecond: stats.requests / seconds };
 }
 
+/** The relay ceiling: the raw body through a relay that does nothing else (see the top of this file). */
+async function measureRelay(receiver: BenchReceiver, sizes: Sizes) {
+  const relay = await startBenchRelay(receiver.url, CONCURRENCY);
+  const target: PostTarget = { pool: makePool(relay.url, CONCURRENCY), path: "/relay", headers: { "content-type": "application/json" }, expectStatus: 202 };
+  try {
+    const body = rawBody();
+    const warmUp = await closedLoop({ target: { ...target, path: "/relay-warm-up" }, total: WARM_UP.raw, concurrency: CONCURRENCY, deadlineMs: Date.now() + 10_000, body: () => body });
+    await waitForDeliveries(receiver, relay.handle, "/relay-warm-up", warmUp.accepted, 30_000);
+    const result = await closedLoop({ target, total: sizes.ingest, concurrency: CONCURRENCY, deadlineMs: Date.now() + sizes.ingestMaxMs, body: () => body });
+    const delivered = await waitForDeliveries(receiver, relay.handle, "/relay", result.accepted, sizes.deliveryMaxMs);
+    const seconds = ((delivered.lastAt ?? nowMs()) - result.startedAt) / 1000;
+    return { messages: result.accepted, failed: result.failed, delivered: delivered.unique, complete: delivered.complete, seconds, perSecond: delivered.unique / seconds };
+  } finally {
+    await target.pool.close();
+    await relay.stop();
+  }
+}
+
 async function measureIngest(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
   const warmUpApp = await createAppWithEndpoint(herald.url, "bench warm-up", `${receiver.url}/warm-up`);
   const warmUp = heraldTarget(herald, warmUpApp, CONCURRENCY);
   await closedLoop({ target: warmUp, total: WARM_UP.messages, concurrency: CONCURRENCY, deadlineMs: Date.now() + 20_000, body: (n) => messageBody(n) });
   await warmUp.pool.close();
-  await waitForDeliveries(receiver, herald, "/warm-up", WARM_UP.messages, 30_000);
+  await waitForDeliveries(receiver, herald.process, "/warm-up", WARM_UP.messages, 30_000);
 
   const appId = await createAppWithEndpoint(herald.url, "bench ingest", `${receiver.url}/ingest`);
   const target = heraldTarget(herald, appId, CONCURRENCY);
   const result = await closedLoop({ target, total: sizes.ingest, concurrency: CONCURRENCY, deadlineMs: Date.now() + sizes.ingestMaxMs, body: (n) => messageBody(n) });
   await target.pool.close();
-  const delivered = await waitForDeliveries(receiver, herald, "/ingest", result.accepted, sizes.deliveryMaxMs);
+  const delivered = await waitForDeliveries(receiver, herald.process, "/ingest", result.accepted, sizes.deliveryMaxMs);
   const ingestSeconds = (result.endedAt - result.startedAt) / 1000;
   const deliverySeconds = ((delivered.lastAt ?? nowMs()) - result.startedAt) / 1000;
   return {
@@ -215,7 +238,7 @@ async function measureLatency(herald: BenchHerald, receiver: BenchReceiver, size
   const target = heraldTarget(herald, appId, CONCURRENCY);
   const result = await openLoop({ target, ratePerSecond: LATENCY_RATE_PER_SECOND, seconds: sizes.latencySeconds, body: (n, sentAt) => messageBody(n, sentAt) });
   await target.pool.close();
-  const delivered = await waitForDeliveries(receiver, herald, "/latency", result.accepted, 30_000);
+  const delivered = await waitForDeliveries(receiver, herald.process, "/latency", result.accepted, 30_000);
   const samples = (await receiver.latencies("/latency")).sort((a, b) => a - b);
   return {
     ratePerSecond: LATENCY_RATE_PER_SECOND,
@@ -249,7 +272,7 @@ async function measureFanOut(herald: BenchHerald, receiver: BenchReceiver, sizes
   const postedAt = nowMs();
   const posted = await api(herald.url, "POST", `/api/v1/app/${appId}/msg`, { eventType: "bench.fan-out", payload: payload(0) });
   if (posted.status !== 202) throw new Error(`posting the fan-out message answered ${posted.status}: ${JSON.stringify(posted.body)}`);
-  const delivered = await waitForDeliveries(receiver, herald, "/fan-out", endpoints, sizes.fanOutMaxMs);
+  const delivered = await waitForDeliveries(receiver, herald.process, "/fan-out", endpoints, sizes.fanOutMaxMs);
   return {
     endpoints,
     creationSeconds,
@@ -288,7 +311,7 @@ async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, size
 
   const releasedAt = nowMs();
   await receiver.release("/backlog");
-  const drained = await waitForDeliveries(receiver, herald, "/backlog", result.accepted, sizes.drainMaxMs);
+  const drained = await waitForDeliveries(receiver, herald.process, "/backlog", result.accepted, sizes.drainMaxMs);
   const drainSeconds = ((drained.lastAt ?? nowMs()) - releasedAt) / 1000;
   const afterDrain = processMemory(pid);
   return {
@@ -316,6 +339,7 @@ async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, size
 
 type Results = {
   raw: Awaited<ReturnType<typeof measureRaw>>;
+  relay: Awaited<ReturnType<typeof measureRelay>>;
   ingest: Awaited<ReturnType<typeof measureIngest>>;
   latency: Awaited<ReturnType<typeof measureLatency>>;
   fanOut: Awaited<ReturnType<typeof measureFanOut>>;
@@ -330,10 +354,14 @@ function rows(engine: EngineName, r: Results): Row[] {
   const incomplete = (complete: boolean) => (complete ? "" : " (INCOMPLETE)");
   return [
     { metric: `1. raw limit (${CONCURRENCY} in flight, ${r.raw.requests} req)`, value: fmt.rate(r.raw.perSecond) },
+    {
+      metric: `   relay ceiling (answer and send on, nothing else)${incomplete(r.relay.complete)}`,
+      value: `${fmt.rate(r.relay.perSecond)} (${fmt.ratio(r.relay.perSecond / r.raw.perSecond)} raw)`,
+    },
     { metric: `2. ingest (${r.ingest.messages} msg, 202s)`, value: `${fmt.rate(r.ingest.ingestPerSecond)} (${fmt.ratio(r.ingest.ingestPerSecond / r.raw.perSecond)} raw)` },
     {
       metric: `3. end to end${incomplete(r.ingest.deliveriesComplete)}`,
-      value: `${fmt.rate(r.ingest.deliveredPerSecond)} (${fmt.ratio(e2eRatio)} raw)`,
+      value: `${fmt.rate(r.ingest.deliveredPerSecond)} (${fmt.ratio(e2eRatio)} raw, ${fmt.ratio(r.ingest.deliveredPerSecond / r.relay.perSecond)} relay)`,
       target: engine === "postgres" ? `≥ ${TARGETS.postgresRatio}× raw (PostgreSQL)` : `≥ ${TARGETS.endToEndRatio}× raw`,
       met: e2eRatio >= (engine === "postgres" ? TARGETS.postgresRatio : TARGETS.endToEndRatio) && r.ingest.deliveriesComplete,
     },
@@ -389,6 +417,8 @@ async function main(): Promise<void> {
     herald = await startHerald(engine, { cpuProfileDir });
     log("1. raw limit…");
     const raw = await measureRaw(receiver, sizes);
+    log("   relay ceiling…");
+    const relay = await measureRelay(receiver, sizes);
     log("2-3. ingest and end to end…");
     const ingest = await measureIngest(herald, receiver, sizes);
     log("4. latency…");
@@ -397,7 +427,7 @@ async function main(): Promise<void> {
     const fanOut = await measureFanOut(herald, receiver, sizes);
     log("6. backlog…");
     const backlog = await measureBacklog(herald, receiver, sizes);
-    const results: Results = { raw, ingest, latency, fanOut, backlog };
+    const results: Results = { raw, relay, ingest, latency, fanOut, backlog };
 
     const table = rows(engine, results);
     log("\n" + formatTable(table));
