@@ -100,6 +100,57 @@ for (const factory of STORES) {
       assert.deepEqual(await stored(), [T0 + MINUTE + window, 3, 2, late]);
     });
 
+    test("completions asked for together each get their own answer, and one that fails does not fail the others", async () => {
+      const messages = [0, 1, 2, 3].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
+      const targets = [endpoint, endpoint, other, other];
+      for (const [i, message] of messages.entries()) await enqueue(message, targets[i]!);
+      const claimed = await store.claimJobs(100, lease(T0 + 3));
+      const jobs = messages.map((message) => {
+        const job = claimed.find((j) => j.msgId === message.id);
+        assert.ok(job, `a job for ${message.id}`);
+        return job;
+      });
+      const attempts = messages.map((message, i) =>
+        makeAttempt(message, targets[i]!.id, { createdAt: T0 + 10 + i, status: i < 2 ? MESSAGE_STATUS.fail : MESSAGE_STATUS.success }),
+      );
+      // The last one reuses the third one's attempt id: its insert breaks the primary key.
+      attempts[3] = { ...attempts[3]!, id: attempts[2]!.id };
+
+      // All four in the same turn, as a busy worker's completions come.
+      const results = await Promise.allSettled(
+        jobs.map((job, i) =>
+          store.completeDelivery(job, {
+            attempt: attempts[i]!,
+            destinationStatus: attempts[i]!.status,
+            retryAt: null,
+            endpointHealth: i < 2 ? "failure" : "success",
+            failureWindowMs: NO_WINDOW_MS,
+          }),
+        ),
+      );
+
+      const [first, second, third, fourth] = results;
+      assert.equal(fourth?.status, "rejected", "the broken completion fails");
+      const healths = [first, second, third].map((result) => {
+        assert.equal(result?.status, "fulfilled", String(result?.status === "rejected" && result.reason));
+        return (result as PromiseFulfilledResult<EndpointHealth>).value;
+      });
+      // Both failures counted, each reported as it left the counters (in either order).
+      assert.deepEqual(healths.slice(0, 2).map((h) => h.consecutiveFailures).sort(), [1, 2]);
+      assert.deepEqual(healths[2], { firstFailureAt: null, consecutiveFailures: 0, windowFailures: 0 });
+
+      const recorded = (await store.listAttempts(app.id, { page: pageReq(10) })).items.map((a) => a.id).sort();
+      assert.deepEqual(recorded, attempts.slice(0, 3).map((a) => a.id).sort());
+      // The broken one's job is still held by its lease, the others are done.
+      assert.equal((await store.queueStats(T0)).depth, 1);
+      const destinationStatus = async (message: Message, to: Endpoint) =>
+        (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items.find((d) => d.endpointId === to.id)?.status;
+      assert.deepEqual(
+        await Promise.all(messages.map((message, i) => destinationStatus(message, targets[i]!))),
+        [MESSAGE_STATUS.fail, MESSAGE_STATUS.fail, MESSAGE_STATUS.success, MESSAGE_STATUS.pending],
+      );
+    });
+
     test("cancelEndpointMessages removes older queued deliveries, leased or not, and cancels their destinations", async () => {
       const [m0, m1, m2] = [0, 1, 2].map((i) => makeMessage(app.id, { createdAt: T0 + i * MINUTE }));
       for (const message of [m0, m1, m2]) await store.createMessageForEndpoint(message, endpoint.id);

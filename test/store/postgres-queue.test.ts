@@ -198,6 +198,45 @@ describe("postgres store: queue with several workers", () => {
     assert.equal((await store.queueStats(T0 + 60_000)).depth, 0);
   });
 
+  test("completions asked for in the same turn are one round trip, retries included, and each gets its endpoint's counters", async () => {
+    const second = makeEndpoint(app.id, { createdAt: T0 + 1 });
+    await store.createEndpoint(second);
+    const messages = Array.from({ length: 6 }, (_, i) => makeMessage(app.id, { createdAt: T0 + i }));
+    const endpointOf = (i: number) => (i % 2 === 0 ? endpoint : second);
+    await store.enqueueDeliveries(
+      messages.map((message, i) => ({ appId: app.id, msgId: message.id, endpointId: endpointOf(i).id, trigger: TRIGGER.scheduled, runAt: T0, ordered: false })),
+    );
+    const jobs = await store.claimJobs(10, lease("w"));
+    assert.equal(jobs.length, 6);
+
+    // Deliveries to `endpoint` fail (one of them is retried), those to `second` succeed.
+    const retried = jobs.find((job) => job.endpointId === endpoint.id);
+    const { result: healths, roundTrips } = await countRoundTrips(() =>
+      Promise.all(
+        jobs.map((job, i) => {
+          const message = messages.find((m) => m.id === job.msgId)!;
+          const fails = job.endpointId === endpoint.id;
+          return store.completeDelivery(job, {
+            attempt: makeAttempt(message, job.endpointId!, { createdAt: T0 + 10 + i, status: fails ? MESSAGE_STATUS.fail : MESSAGE_STATUS.success }),
+            destinationStatus: job === retried ? MESSAGE_STATUS.pending : fails ? MESSAGE_STATUS.fail : MESSAGE_STATUS.success,
+            retryAt: job === retried ? T0 + 60_000 : null,
+            endpointHealth: fails ? "failure" : "success",
+            failureWindowMs: 1,
+          });
+        }),
+      ),
+    );
+    assert.equal(roundTrips, 1);
+    const failures = jobs.map((job, i) => (job.endpointId === endpoint.id ? healths[i]!.consecutiveFailures : null)).filter((n) => n !== null);
+    assert.deepEqual(failures.sort(), [1, 2, 3], "the three failures counted one after another");
+    for (const [i, job] of jobs.entries()) {
+      if (job.endpointId === second.id) assert.deepEqual(healths[i], { firstFailureAt: null, consecutiveFailures: 0, windowFailures: 0 });
+    }
+    assert.equal((await store.getEndpoint(app.id, endpoint.id))?.consecutiveFailures, 3);
+    const stats = await store.queueStats(T0 + 60_000);
+    assert.deepEqual([stats.depth, stats.due], [1, 1], "only the retried delivery is left, due at its retry time");
+  });
+
   test("two pools reserving rate slots at once, 50 times each, get 100 distinct slots exactly an interval apart", async () => {
     const INTERVAL_MS = 250;
     const [workerA, workerB] = [await openWorker(), await openWorker()];

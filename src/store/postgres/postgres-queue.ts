@@ -1,7 +1,8 @@
 import { MESSAGE_STATUS } from "../../domain/types.ts";
-import type { DbEndpointHealth, DbJob } from "../shared-rows.ts";
-import { attemptToRow, rowToEndpointHealth, rowToJob } from "../shared-rows.ts";
-import type { DeliveryOutcome, DeliveryRequest, FanOutTarget, Job, Lease, QueueStore } from "../store.ts";
+import type { DbJob } from "../shared-rows.ts";
+import { rowToJob } from "../shared-rows.ts";
+import type { DeliveryRequest, FanOutTarget, Job, Lease, QueueStore } from "../store.ts";
+import { makeCompleteDelivery } from "./postgres-completions.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement, transaction } from "./postgres-database.ts";
 import { leaseTokenSql, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
@@ -91,12 +92,6 @@ const st = {
   // One round trip: herald_complete_delivery (migrations/postgres/0004_delivery_functions.sql)
   // records the attempt, removes or reschedules the job under its lease token, moves the
   // destination on if that held, and updates and returns the endpoint's health counters.
-  complete: statement<DbEndpointHealth>(
-    "complete_delivery",
-    `SELECT first_failure_at, consecutive_failures, window_failures
-     FROM herald_complete_delivery($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-       $19, $20, $21, $22, $23, $24)`,
-  ),
   failDestination: statement(
     "fail_destination",
     `UPDATE message_destinations SET status = ${MESSAGE_STATUS.fail}, next_attempt_at = NULL, updated_at = $3
@@ -153,6 +148,7 @@ function inEndpointOrder(rows: DbJob[], endpointIds: string[]): DbJob[] {
 }
 
 export function makeQueueStore({ pool }: PostgresContext): QueueStore {
+  const completeDelivery = makeCompleteDelivery(pool);
   return {
     async claimJobs(limit, lease: Lease) {
       if (limit <= 0) return [];
@@ -228,37 +224,8 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
     // If the lease was lost the attempt is still recorded (it happened) and the endpoint's health
     // still learns from it, but the destination and the job belong to the new owner, whose own
     // completion will set them. A retry is queued work: a worker sleeping until the next due job
-    // must learn of it, hence the channel.
-    async completeDelivery(job: Job, outcome: DeliveryOutcome) {
-      const row = attemptToRow(outcome.attempt);
-      const health = await queryOne(pool, st.complete, [
-        job.id,
-        job.leaseToken,
-        outcome.retryAt,
-        outcome.destinationStatus,
-        outcome.endpointHealth,
-        outcome.failureWindowMs,
-        WORK_CHANNEL,
-        row.id,
-        row.app_id,
-        row.msg_id,
-        row.endpoint_id,
-        row.url,
-        row.status,
-        row.response_status_code,
-        row.response,
-        row.response_duration_ms,
-        row.trigger_type,
-        row.attempt_number,
-        row.request_method,
-        row.request_url,
-        row.request_headers,
-        row.request_body,
-        row.created_at,
-        row.batch_size,
-      ]);
-      return rowToEndpointHealth(health);
-    },
+    // must learn of it, hence the channel. Completions of one turn go together: see postgres-completions.ts.
+    completeDelivery,
 
     async dropJob(job) {
       await execute(pool, st.deleteLeased, [job.id, job.leaseToken]);
