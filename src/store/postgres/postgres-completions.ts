@@ -98,8 +98,9 @@ export function makeCompleteDelivery(pool: pg.Pool): CompleteDelivery {
     try {
       rows = await queryRows(pool, completeMany, [JSON.stringify(deliveries), WORK_CHANNEL]);
     } catch {
-      // Nothing of this call was committed: each delivery gets its own answer, one by one.
-      await Promise.all(completions.map(completeAlone));
+      // Nothing of this call was committed: each delivery gets its own answer, one by one and in
+      // the same order, so which of two conflicting deliveries fails does not depend on a race.
+      for (const completion of completions) await completeAlone(completion);
       return;
     }
     const healthByItem = new Map(rows.map((row) => [row.item, row]));
