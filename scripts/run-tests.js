@@ -6,6 +6,9 @@
 // - Every file runs once with HERALD_TEST_ENGINE=sqlite; the end-to-end suites that go through the
 //   store (test/api, test/delivery, test/profiles, test/consumers) run a second time with HERALD_TEST_ENGINE=postgres. The store
 //   contract tests in test/store loop over both engines themselves.
+// - The benchmark's own test (test/process/bench-quick.test.ts) loads both cores for about a minute,
+//   so it runs alone, after the rest: beside it, tests that wait for a process to stop in time
+//   (graceful-shutdown) ran out of time.
 // - The last line is the combined count, "N passed, N failed".
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -53,7 +56,10 @@ function runSuite(files, env) {
 }
 
 const roots = process.argv.length > 2 ? process.argv.slice(2) : ["test"];
-const files = expand(roots);
+const LOAD_TESTS = [path.join("test", "process", "bench-quick.test.ts")];
+const allFiles = expand(roots);
+const files = allFiles.filter((file) => !LOAD_TESTS.includes(file));
+const loadFiles = allFiles.filter((file) => LOAD_TESTS.includes(file));
 const engineFiles = files.filter((file) => ENGINE_SUITES.some((suite) => file.startsWith(suite + path.sep) || file === suite));
 
 const postgres = process.env.TEST_DATABASE_URL ? null : await startTestPostgres();
@@ -66,10 +72,14 @@ const baseEnv = {
 const results = [];
 try {
   console.log(`\n# ${files.length} test files on SQLite (store contract tests also on PostgreSQL)\n`);
-  results.push(await runSuite(files, { ...baseEnv, HERALD_TEST_ENGINE: "sqlite" }));
+  if (files.length > 0) results.push(await runSuite(files, { ...baseEnv, HERALD_TEST_ENGINE: "sqlite" }));
   if (engineFiles.length > 0 && process.env.HERALD_TEST_ENGINES !== "sqlite") {
     console.log(`\n# ${engineFiles.length} end-to-end test files again on PostgreSQL\n`);
     results.push(await runSuite(engineFiles, { ...baseEnv, HERALD_TEST_ENGINE: "postgres" }));
+  }
+  if (loadFiles.length > 0) {
+    console.log(`\n# the benchmark's test, alone\n`);
+    results.push(await runSuite(loadFiles, { ...baseEnv, HERALD_TEST_ENGINE: "sqlite" }));
   }
 } finally {
   await postgres?.stop();
