@@ -57,7 +57,7 @@ function runSuite(files, env) {
 
 const roots = process.argv.length > 2 ? process.argv.slice(2) : ["test"];
 const LOAD_TESTS = [path.join("test", "process", "bench-quick.test.ts")];
-const allFiles = expand(roots);
+const allFiles = expand(roots).map((file) => path.normalize(file));
 const files = allFiles.filter((file) => !LOAD_TESTS.includes(file));
 const loadFiles = allFiles.filter((file) => LOAD_TESTS.includes(file));
 const engineFiles = files.filter((file) => ENGINE_SUITES.some((suite) => file.startsWith(suite + path.sep) || file === suite));

@@ -17,6 +17,8 @@
 import { createServer, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 
+import { serveOnLoopback } from "./serve-on-loopback.ts";
+
 interface Run {
   requests: number;
   keys: Set<string>;
@@ -92,18 +94,6 @@ const server = createServer((req, res) => {
     else res.writeHead(204).end();
   });
 });
-// Keep senders' connections open between bursts rather than have them reconnect.
-server.keepAliveTimeout = 60_000;
 server.requestTimeout = 0;
 server.headersTimeout = 60_000;
-
-server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => {
-  const address = server.address();
-  process.stdout.write(JSON.stringify({ port: typeof address === "object" && address ? address.port : 0 }) + "\n");
-});
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  });
-}
+serveOnLoopback(server);

@@ -18,6 +18,8 @@ import { createServer } from "node:http";
 
 import { Pool } from "undici";
 
+import { serveOnLoopback } from "./serve-on-loopback.ts";
+
 const [receiverOrigin, connectionsArgument] = process.argv.slice(2);
 if (!receiverOrigin || !/^http:\/\/127\.0\.0\.1:\d+$/.test(receiverOrigin)) {
   throw new Error(`relay-main: the receiver origin must be http://127.0.0.1:<port>, got ${String(receiverOrigin)}`);
@@ -44,15 +46,4 @@ const server = createServer((req, res) => {
     forward(req.url ?? "/", Buffer.concat(chunks));
   });
 });
-server.keepAliveTimeout = 60_000;
-
-server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => {
-  const address = server.address();
-  process.stdout.write(JSON.stringify({ port: typeof address === "object" && address ? address.port : 0 }) + "\n");
-});
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    server.closeAllConnections();
-    server.close(() => void pool.close().finally(() => process.exit(0)));
-  });
-}
+serveOnLoopback(server, () => pool.close());

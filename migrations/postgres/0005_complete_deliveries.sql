@@ -1,9 +1,8 @@
 -- Herald PostgreSQL schema, version 5. No table changes (SQLite has no matching file: its group
 -- commit already puts the completions of one turn in one transaction). herald_complete_deliveries
 -- completes several deliveries in one call, so the worker's completions that finish in the same
--- turn of its event loop cost one round trip instead of one each (see
--- src/store/postgres/postgres-completions.ts). On this machine a round trip costs more of the
--- worker's time than the statements it runs.
+-- turn of its event loop cost one round trip and one pooled connection instead of one each (see
+-- src/store/postgres/postgres-completions.ts).
 --
 -- Each element of `deliveries` holds the parameters of herald_complete_delivery (0004) by name,
 -- plus `item`, its place in the caller's list; they run in array order, each exactly as that

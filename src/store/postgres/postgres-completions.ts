@@ -10,9 +10,9 @@ import { WORK_CHANNEL } from "./postgres-queue-statements.ts";
  * completeDelivery, with the completions asked for in one turn of the event loop sent together.
  *
  * Under load the worker finishes many deliveries at once (their answers arrive together), and each
- * completion was a round trip of its own: on this machine a round trip cost the worker more than
- * the statements it ran in PostgreSQL (see README, Performance). So completions are queued and, on
- * the next turn (setImmediate), sent as one call of herald_complete_deliveries
+ * completion was a round trip of its own, holding a pooled connection for it; with the database on
+ * another host that wait is the network's. So completions are queued and, on the next turn
+ * (setImmediate), sent as one call of herald_complete_deliveries
  * (migrations/postgres/0005_complete_deliveries.sql), which runs herald_complete_delivery for each
  * in one transaction. A completion alone in its turn goes on its own, as before.
  *
@@ -26,8 +26,36 @@ export type CompleteDelivery = (job: Job, outcome: DeliveryOutcome) => Promise<E
 /** Enough for a turn of a busy worker; a larger turn is sent as several calls. */
 const MAX_DELIVERIES_PER_CALL = 100;
 
-/** herald_complete_delivery's parameters by name, in its order, without notify_channel (7th). */
+/** herald_complete_delivery's parameters by name (notify_channel is the call's own, not a delivery's). */
 type CompletionParams = ReturnType<typeof completionParams>;
+
+/** herald_complete_delivery's parameters in its order, for the call of one delivery alone. */
+const PARAMETER_ORDER = [
+  "job_id",
+  "job_lease_token",
+  "retry_at",
+  "destination_status",
+  "endpoint_health",
+  "failure_window_ms",
+  "notify_channel",
+  "attempt_id",
+  "attempt_app_id",
+  "attempt_msg_id",
+  "attempt_endpoint_id",
+  "attempt_url",
+  "attempt_status",
+  "attempt_response_status_code",
+  "attempt_response",
+  "attempt_response_duration_ms",
+  "attempt_trigger_type",
+  "attempt_attempt_number",
+  "attempt_request_method",
+  "attempt_request_url",
+  "attempt_request_headers",
+  "attempt_request_body",
+  "attempt_created_at",
+  "attempt_batch_size",
+] as const satisfies ReadonlyArray<keyof CompletionParams | "notify_channel">;
 
 function completionParams(job: Job, outcome: DeliveryOutcome) {
   const row = attemptToRow(outcome.attempt);
@@ -70,9 +98,8 @@ const completeMany = statement<DbEndpointHealth & { item: number }>(
   "SELECT item, first_failure_at, consecutive_failures, window_failures FROM herald_complete_deliveries($1, $2)",
 );
 
-function oneByOneValues(p: CompletionParams): unknown[] {
-  const [jobId, leaseToken, retryAt, destinationStatus, endpointHealth, failureWindowMs, ...attempt] = Object.values(p);
-  return [jobId, leaseToken, retryAt, destinationStatus, endpointHealth, failureWindowMs, WORK_CHANNEL, ...attempt];
+function oneByOneValues(params: CompletionParams): unknown[] {
+  return PARAMETER_ORDER.map((name) => (name === "notify_channel" ? WORK_CHANNEL : params[name]));
 }
 
 interface PendingCompletion {
