@@ -7,8 +7,7 @@
 //   store (test/api, test/delivery, test/profiles, test/consumers) run a second time with HERALD_TEST_ENGINE=postgres. The store
 //   contract tests in test/store loop over both engines themselves.
 // - The benchmark's own test (test/process/bench-quick.test.ts) loads both cores for about a minute,
-//   so it runs alone, after the rest: beside it, tests that wait for a process to stop in time
-//   (graceful-shutdown) ran out of time.
+//   so it runs alone, after the rest, where it cannot eat into other tests' time limits.
 // - The last line is the combined count, "N passed, N failed".
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
 import { StoreConflictError } from "../store/store.ts";
 import { isStoreUnavailable } from "../store/store-errors.ts";
 import { registerAuth } from "./auth.ts";
+import { closeConnectionsOnClose } from "./close-connections.ts";
 import type { Api, ApiContext } from "./context.ts";
 import { FieldError, HttpError } from "./errors.ts";
 import { registerIdempotency } from "./idempotency.ts";
@@ -51,6 +52,7 @@ export async function buildApi(context: ApiContext, options: { logger?: FastifyB
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(compileValidator);
+  closeConnectionsOnClose(app);
 
   // Empty bodies are allowed (clients send `content-type: application/json` on bodiless POSTs).
   app.removeContentTypeParser("application/json");
