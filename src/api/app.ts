@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
 
 import { StoreConflictError } from "../store/store.ts";
 import { isStoreUnavailable } from "../store/store-errors.ts";
+import { cacheApplicationReads } from "./application-cache.ts";
 import { registerAuth } from "./auth.ts";
 import { closeConnectionsOnClose } from "./close-connections.ts";
 import type { Api, ApiContext } from "./context.ts";
@@ -43,7 +44,8 @@ declare module "fastify" {
  * `inject` or a real socket). Every route is a plugin with JSON schemas; the OpenAPI document at
  * `/api/v1/openapi.json` is generated from those same schemas.
  */
-export async function buildApi(context: ApiContext, options: { logger?: FastifyBaseLogger } = {}): Promise<Api> {
+export async function buildApi(serverContext: ApiContext, options: { logger?: FastifyBaseLogger } = {}): Promise<Api> {
+  const context: ApiContext = { ...serverContext, store: cacheApplicationReads(serverContext.store) };
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
