@@ -150,6 +150,23 @@ describe("postgres store: work notifications", () => {
     await waitFor(() => wakes === 2, "a wake over the new connection");
   });
 
+  test("messages created together are announced after their commits, and close() sends what is still waiting", async () => {
+    let wakes = 0;
+    await listener.onWork(() => wakes++);
+    const messages = Array.from({ length: 20 }, (_, i) => makeMessage(app.id, { createdAt: T0 + i }));
+    await Promise.all(messages.map((message) => store.createMessage(message)));
+    await waitFor(() => wakes >= 1, "a wake for the messages");
+    // A woken worker finds every message that was committed before its notification.
+    assert.equal((await listener.claimJobs(100, { workerId: "w", now: T0 + 100, leaseMs: 30_000 })).length, 20);
+
+    // Created, then the store closed at once: the notification waiting for its turn goes out first.
+    const before = wakes;
+    const closing = await openPostgresStore({ url, secretBox: makeSecretBox(TEST_MAIN_SECRET), poolSize: 1 });
+    await closing.createMessage(makeMessage(app.id, { createdAt: T0 + 100 }));
+    await closing.close();
+    await waitFor(() => wakes > before, "the wake sent by close()");
+  });
+
   test("close() ends the LISTEN connection", async () => {
     await listener.onWork(() => undefined);
     assert.equal((await listenPids()).length, 1);

@@ -5,11 +5,13 @@ import { hasIdPrefix, type IdKind } from "../../domain/ids.ts";
 import { StoreConflictError } from "../store.ts";
 import type { Sql } from "./postgres-sql.ts";
 import { compileSql } from "./postgres-sql.ts";
+import type { WorkNotifier } from "./postgres-work-notifier.ts";
 
 /** What every part of the PostgreSQL store shares: the connection pool and the secret box. */
 export interface PostgresContext {
   pool: pg.Pool;
   secretBox: SecretBox;
+  workNotifier: WorkNotifier;
 }
 
 /** Where a statement runs: the pool (one statement, autocommit) or a client inside a transaction. */

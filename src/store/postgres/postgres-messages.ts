@@ -8,7 +8,7 @@ import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryByIdOrKey, statement, transaction, withConflict } from "./postgres-database.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
-import { insertJob, jobParams, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
+import { insertJob, jobParams, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
 import { columnList, MESSAGE_COLUMNS } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
@@ -21,9 +21,9 @@ const st = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   ),
   // createMessage in one statement, so one round trip and one transaction: the message, then its
-  // fan-out job ($11…$20, as firstJobOf makes it), then the work notification ($21, the channel),
-  // which PostgreSQL sends when the statement commits. A taken eventId fails the message insert,
-  // and with it the whole statement. The job reads the message's CTE only to run after it.
+  // fan-out job ($11…$20, as firstJobOf makes it). A taken eventId fails the message insert, and
+  // with it the whole statement. The job reads the message's CTE only to run after it. Workers
+  // are notified after the commit, with other messages' (postgres-work-notifier.ts).
   insertWithJob: statement(
     "insert_message_with_job",
     `WITH message AS (
@@ -38,7 +38,7 @@ const st = {
        FROM message
        RETURNING id
      )
-     SELECT pg_notify($21, '') FROM job`,
+     SELECT id FROM job`,
   ),
   // By id, then (if no id matches) by eventId: an id match wins over an eventId match. Two
   // statements, not one `id = $2 OR event_id = $2` nor a UNION of both: a named statement is planned
@@ -74,13 +74,14 @@ async function insertMessage(tx: pg.PoolClient, message: Message): Promise<void>
   await execute(tx, st.insert, messageParams(message));
 }
 
-export function makeMessageStore({ pool }: PostgresContext): MessageStore {
+export function makeMessageStore({ pool, workNotifier }: PostgresContext): MessageStore {
   return {
     // The message and its fan-out job commit together: once createMessage resolves, the message is
     // durable and some worker will fan it out (the job is due at the message's creation time).
     async createMessage(message) {
-      const params = [...messageParams(message), ...jobParams(firstJobOf(message)), WORK_CHANNEL];
+      const params = [...messageParams(message), ...jobParams(firstJobOf(message))];
       await withConflict("eventId", EVENT_ID_TAKEN, () => execute(pool, st.insertWithJob, params));
+      workNotifier.soon();
     },
 
     async createMessageForEndpoint(message, endpointId) {

@@ -13,6 +13,7 @@ import { migratePostgres } from "./postgres-migrate.ts";
 import { makeQueueStore } from "./postgres-queue.ts";
 import { makeRetentionStore } from "./postgres-retention.ts";
 import { makeBackgroundTaskStore } from "./postgres-tasks.ts";
+import { makeWorkNotifier } from "./postgres-work-notifier.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`; libpq-style query options (sslmode…) apply. */
@@ -50,7 +51,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const connection = { url: options.url, applicationName: options.applicationName ?? DEFAULT_APPLICATION_NAME };
   const pool = openPool({ ...connection, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE, onError });
   const listener = makeWorkListener(clientConfig(connection), onError);
-  const context: PostgresContext = { pool, secretBox: options.secretBox };
+  const context: PostgresContext = { pool, secretBox: options.secretBox, workNotifier: makeWorkNotifier(pool, onError) };
   let closed = false;
 
   return composeStore(
@@ -79,6 +80,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         if (closed) return;
         closed = true;
         try {
+          await context.workNotifier.flush();
           await listener.close();
         } finally {
           await pool.end();
