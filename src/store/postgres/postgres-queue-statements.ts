@@ -1,3 +1,4 @@
+import type pg from "pg";
 
 import { MESSAGE_STATUS } from "../../domain/types.ts";
 import type { DbNewJob } from "../shared-rows.ts";
@@ -67,13 +68,13 @@ export async function upsertPendingDestinations(db: Queryable, destinations: Pen
 const notifyWorkStatement = statement("notify_work", "SELECT pg_notify($1, '')");
 
 /**
- * Tells listening workers that work was queued. Inside the transaction that queues the work,
- * PostgreSQL delivers the notification on commit (and drops it on rollback), so a woken worker
- * always finds the work committed; notifications from one transaction are folded into one. On
- * the pool, after the commit, it goes at once (postgres-work-notifier.ts).
+ * Tells listening workers that work was queued. Call it inside the transaction that queues the
+ * work: PostgreSQL delivers the notification on commit (and drops it on rollback), so a woken
+ * worker always finds the work committed. Notifications from one transaction are folded into one.
+ * (Accepted messages are announced after their commits instead: postgres-work-notifier.ts.)
  */
-export async function notifyWork(db: Queryable): Promise<void> {
-  await execute(db, notifyWorkStatement, [WORK_CHANNEL]);
+export async function notifyWork(tx: pg.PoolClient): Promise<void> {
+  await execute(tx, notifyWorkStatement, [WORK_CHANNEL]);
 }
 
 /**
