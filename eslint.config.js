@@ -3,7 +3,7 @@ import simpleImportSort from "eslint-plugin-simple-import-sort";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "bench/results/", "data/", ".herald/"] },
+  { ignores: ["node_modules/", "dist/", "bench/results/", "bench/profiles/", "data/", ".herald/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -154,6 +154,12 @@ export interface MessageListFilter {
   after?: number;
 }
 
+/** A message by its id and its application's. */
+export interface MessageRef {
+  appId: string;
+  msgId: string;
+}
+
 export interface MessageStore {
   /**
    * Stores the message and queues its fan-out in one transaction: once this resolves the message
@@ -167,6 +173,11 @@ export interface MessageStore {
   createMessageForEndpoint(message: Message, endpointId: string): Promise<void>;
   /** By id or eventId, within one application. */
   getMessage(appId: string, idOrEventId: string): Promise<Message | null>;
+  /**
+   * Several messages by id, each within its application, in one read: the message or null for
+   * each, in the order asked (the worker reads the messages of the fan-outs it claimed together).
+   */
+  getMessagesByIds(refs: MessageRef[]): Promise<Array<Message | null>>;
   /** Newest first by default. */
   listMessages(appId: string, filter: MessageListFilter): Promise<Page<Message>>;
   /** Drops the payload (and request bodies of its attempts). */

@@ -40,7 +40,7 @@ export async function runDeliverJob(deps: WorkerDeps, job: Job, preloaded?: Prel
   const { store, clock } = deps;
   const [message, endpoint] = preloaded
     ? [preloaded.message, preloaded.endpoint]
-    : await Promise.all([store.getMessage(job.appId, job.msgId!), store.getEndpoint(job.appId, job.endpointId!)]);
+    : await Promise.all([deps.messageReads.read(job.appId, job.msgId!), store.getEndpoint(job.appId, job.endpointId!)]);
   // Gone or switched off since it was queued: nothing to send. Scheduled deliveries to a disabled
   // endpoint are dropped (recover/replay bring them back); manual ones are still sent.
   if (!message || !endpoint) {

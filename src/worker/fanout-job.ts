@@ -12,17 +12,19 @@ import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
  * Returns the delivery jobs that can be sent at once, up to `room` of them, already claimed by this
  * worker (ordered and batching endpoints' deliveries wait in their lane instead, and those beyond
  * the room in the queue), with the message and endpoint just read, so that sending them needs no
- * second read; the reads are also kept briefly for the queued ones (fanout-reads.ts).
+ * second read; the reads are also kept briefly for the queued ones (fanout-reads.ts). The fan-outs
+ * claimed together read their messages together and share one listing of each application's
+ * endpoints (`claimedAt`: message-reads.ts, endpoint-listings.ts).
  */
-export async function runFanoutJob(deps: WorkerDeps, job: Job, room: number): Promise<PreloadedDelivery[]> {
-  const message = await deps.store.getMessage(job.appId, job.msgId!);
+export async function runFanoutJob(deps: WorkerDeps, job: Job, room: number, claimedAt: number): Promise<PreloadedDelivery[]> {
+  const message = await deps.messageReads.read(job.appId, job.msgId!);
   if (!message) {
     await deps.store.dropJob(job);
     return [];
   }
   const selected = new Map<string, Endpoint>();
   const targets: FanOutTarget[] = [];
-  for (const endpoint of await deps.store.listAllEndpoints(job.appId)) {
+  for (const endpoint of await deps.endpointListings.list(job.appId, claimedAt)) {
     if (!endpointWantsMessage(endpoint, message) || !optionsSelect(deps, endpoint, message)) continue;
     const options = endpointDeliveryOptions(endpoint, deps.config);
     selected.set(endpoint.id, endpoint);

@@ -6,8 +6,10 @@ import type { Clock } from "../domain/clock.ts";
 import type { AddressPolicy } from "../net/address-policy.ts";
 import type { OperationalEvents } from "../operational/operational-events.ts";
 import type { Job, Lease, Store } from "../store/store.ts";
+import type { EndpointListings } from "./endpoint-listings.ts";
 import type { FanOutReads } from "./fanout-reads.ts";
 import type { Lookups } from "./lookups.ts";
+import type { MessageReads } from "./message-reads.ts";
 
 /** What every job handler gets. Built once per worker. */
 export interface WorkerDeps {
@@ -24,6 +26,10 @@ export interface WorkerDeps {
   lookups: Lookups;
   /** A fan-out's reads, for the deliveries it queued (fanout-reads.ts). */
   fanOutReads: FanOutReads;
+  /** Messages read together for the jobs started together (message-reads.ts). */
+  messageReads: MessageReads;
+  /** Applications' endpoints listed once for the fan-outs claimed together (endpoint-listings.ts). */
+  endpointListings: EndpointListings;
   /**
    * Adds jobs a handler claimed itself (a batch's followers) to the jobs whose leases the worker
    * renews; returns the function that stops renewing them.

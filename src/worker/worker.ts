@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 
 import type { Job } from "../store/store.ts";
 import { type PreloadedDelivery, runDeliverJob } from "./deliver-job.ts";
+import { makeEndpointListings } from "./endpoint-listings.ts";
 import { runFanoutJob } from "./fanout-job.ts";
 import { makeFanOutReads } from "./fanout-reads.ts";
 import { makeLookups } from "./lookups.ts";
+import { makeMessageReads } from "./message-reads.ts";
 import { runBackgroundTaskJob } from "./recover-task.ts";
 import { RETENTION_INTERVAL_MS, runRetention } from "./retention-loop.ts";
 import { LEASE_MS, LEASE_RENEW_MS, leaseFor, type WorkerDeps } from "./worker-deps.ts";
@@ -39,7 +41,7 @@ export const POLL_INTERVAL_MS = 250;
 const CLAIM_BATCH = 100;
 const MAX_BACKOFF_MS = 5_000;
 
-export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups" | "fanOutReads" | "wakeAt"> & { workerId?: string }): Worker {
+export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "lookups" | "fanOutReads" | "messageReads" | "endpointListings" | "wakeAt"> & { workerId?: string }): Worker {
   /** Jobs being run, by id: their leases are renewed until they finish. */
   const held = new Map<number, Job>();
   function holdJobs(jobs: Job[]): () => void {
@@ -53,6 +55,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     wakeAt,
     lookups: makeLookups(options.store, options.clock),
     fanOutReads: makeFanOutReads(options.clock),
+    messageReads: makeMessageReads(options.store),
+    endpointListings: makeEndpointListings(options.store),
   };
   const { store, logger } = deps;
   const concurrency = deps.config.workerConcurrency;
@@ -117,9 +121,10 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     return Math.max(0, concurrency - inFlight.size);
   }
 
-  function track(job: Job, preloaded?: PreloadedDelivery): void {
+  /** Runs a job; `claimedAt` is the endpoint listings' stamp taken when its claim came back. */
+  function track(job: Job, claimedAt: number, preloaded?: PreloadedDelivery): void {
     held.set(job.id, job);
-    const promise = runJob(job, preloaded)
+    const promise = runJob(job, claimedAt, preloaded)
       .catch((error: unknown) => logger.error({ err: error, jobId: job.id, kind: job.kind }, "job failed; its lease will expire and it will run again"))
       .finally(() => {
         jobsFinished += 1;
@@ -130,16 +135,16 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     inFlight.add(promise);
   }
 
-  async function runJob(job: Job, preloaded?: PreloadedDelivery): Promise<void> {
+  async function runJob(job: Job, claimedAt: number, preloaded?: PreloadedDelivery): Promise<void> {
     switch (job.kind) {
       case "deliver":
         return runDeliverJob(deps, job, preloaded);
       case "fanout": {
         // Claims only what there is room for: the rest stay in the queue, due now, for any worker.
-        const deliveries = await runFanoutJob(deps, job, roomLeft());
+        const deliveries = await runFanoutJob(deps, job, roomLeft(), claimedAt);
         // Room taken meanwhile by the loop's own claims: hand the excess back.
         const room = roomLeft();
-        for (const delivery of deliveries.slice(0, room)) track(delivery.job, delivery);
+        for (const delivery of deliveries.slice(0, room)) track(delivery.job, claimedAt, delivery);
         if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room).map((delivery) => delivery.job), deps.clock.now());
         return;
       }
@@ -194,7 +199,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
           continue;
         }
       }
-      for (const job of claimed) track(job, deps.fanOutReads.take(job));
+      const claimedAt = deps.endpointListings.stamp();
+      for (const job of claimed) track(job, claimedAt, deps.fanOutReads.take(job));
       const idle = claimed.length === 0 && inFlight.size === 0 && jobsFinished === finishedBeforeClaim;
       if (idle) armedWaiters.forEach((resolve) => resolve());
       else idleWaiters.unshift(...armedWaiters);

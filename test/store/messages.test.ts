@@ -88,6 +88,26 @@ for (const factory of STORES) {
       await store.createMessage(makeMessage(app.id));
     });
 
+    test("getMessagesByIds: each message or null, in the order asked, only within its application", async () => {
+      const app2 = makeApp({ createdAt: T0 + 5 });
+      await store.createApplication(app2);
+      const first = makeMessage(app.id, { eventId: "evt-first" });
+      const second = makeMessage(app2.id, { createdAt: T0 + 1 });
+      await store.createMessage(first);
+      await store.createMessage(second);
+
+      const found = await store.getMessagesByIds([
+        { appId: app2.id, msgId: second.id },
+        { appId: app.id, msgId: "msg_missing" },
+        { appId: app.id, msgId: first.id },
+        { appId: app.id, msgId: second.id },
+        { appId: app.id, msgId: "evt-first" },
+        { appId: app2.id, msgId: second.id },
+      ]);
+      assert.deepEqual(found, [second, null, first, null, null, second], "by id only (not eventId), and not from another application");
+      assert.deepEqual(await store.getMessagesByIds([]), []);
+    });
+
     test("listMessages: newest first, filters and pagination", async () => {
       const messages: Message[] = [];
       for (let i = 0; i < 7; i++) {

@@ -5,7 +5,7 @@ import type { DbMessage } from "../shared-rows.ts";
 import { firstJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
 import type { MessageStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
-import { execute, queryByIdOrKey, statement, transaction, withConflict } from "./postgres-database.ts";
+import { execute, queryByIdOrKey, queryRows, statement, transaction, withConflict } from "./postgres-database.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
 import { insertJob, jobParams, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
@@ -53,6 +53,12 @@ const st = {
     "message_by_id",
     `SELECT ${columnList(MESSAGE_COLUMNS)} FROM messages WHERE id = $2 AND app_id = $1`,
   ),
+  // Parallel arrays: $1 application ids, $2 message ids.
+  byIds: statement<DbMessage>(
+    "messages_by_ids",
+    `SELECT ${columnList(MESSAGE_COLUMNS, "m")} FROM unnest($1::text[], $2::text[]) AS ref(app_id, id)
+     JOIN messages m ON m.id = ref.id AND m.app_id = ref.app_id`,
+  ),
   byEventId: statement<DbMessage>(
     "message_by_event_id",
     `SELECT ${columnList(MESSAGE_COLUMNS)} FROM messages WHERE app_id = $1 AND event_id = $2`,
@@ -98,6 +104,16 @@ export function makeMessageStore({ pool, workNotifier }: PostgresContext): Messa
     async getMessage(appId, idOrEventId) {
       const row = await queryByIdOrKey(pool, "message", { byId: st.byId, byKey: st.byEventId }, appId, idOrEventId);
       return row ? rowToMessage(row) : null;
+    },
+
+    async getMessagesByIds(refs) {
+      if (refs.length === 0) return [];
+      const rows = await queryRows(pool, st.byIds, [refs.map((ref) => ref.appId), refs.map((ref) => ref.msgId)]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return refs.map(({ appId, msgId }) => {
+        const row = byId.get(msgId);
+        return row && row.app_id === appId ? rowToMessage(row) : null;
+      });
     },
 
     async listMessages(appId, filter) {

@@ -58,6 +58,12 @@ export function makeMessageStore({ db, statements, groupCommit }: SqliteContext,
       const row = st().byId.get(appId, idOrEventId) ?? st().byEventId.get(appId, idOrEventId);
       return row ? rowToMessage(row) : null;
     },
+    async getMessagesByIds(refs) {
+      return refs.map(({ appId, msgId }) => {
+        const row = st().byId.get(appId, msgId);
+        return row ? rowToMessage(row) : null;
+      });
+    },
     async listMessages(appId, filter) {
       // Always newest first (Svix), whatever the requested order.
       const query: PageQuery = { from: "SELECT m.* FROM messages m", where: ["m.app_id = ?"], params: [appId], key: "m.id", order: "descending" };
