@@ -177,6 +177,45 @@ describe("postgres store: queue with several workers", () => {
     assert.equal(large, small);
   });
 
+  test("fan-outs asked for in the same turn are one round trip; each gets its own deliveries, and one whose lease was lost gets none", async () => {
+    const second = makeEndpoint(app.id, { createdAt: T0 + 1 });
+    await store.createEndpoint(second);
+    const messages = Array.from({ length: 4 }, (_, i) => makeMessage(app.id, { createdAt: T0 - i }));
+    for (const message of messages) await store.createMessage(message);
+    const fanouts = await store.claimJobs(10, lease("w"));
+    messages.reverse();
+    assert.deepEqual(fanouts.map((job) => job.msgId), messages.map((m) => m.id));
+    const lost = fanouts[2]!;
+
+    const { result, roundTrips } = await countRoundTrips(() =>
+      Promise.all(
+        fanouts.map((job, i) =>
+          store.fanOut(
+            job === lost ? { ...job, leaseToken: "another-worker:1" } : job,
+            // The first fan-out has no targets; the others go to one or both endpoints.
+            i === 0 ? [] : i % 2 === 0 ? [target(endpoint.id), target(second.id)] : [target(second.id)],
+            lease("w"),
+          ),
+        ),
+      ),
+    );
+    assert.equal(roundTrips, 1);
+    assert.deepEqual(
+      result.map((jobs) => jobs.map((job) => [job.msgId, job.endpointId])),
+      [[], [[messages[1]!.id, second.id]], [], [[messages[3]!.id, second.id]]],
+    );
+    // Once the leases run out: the lost fan-out's job is still there, and nothing was queued for it.
+    const left = await store.claimJobs(10, lease("w", T0 + LEASE_MS));
+    assert.deepEqual(
+      left.map((job) => [job.kind, job.msgId, job.endpointId]).sort(),
+      [
+        ["deliver", messages[1]!.id, second.id],
+        ["deliver", messages[3]!.id, second.id],
+        ["fanout", lost.msgId, null],
+      ].sort(),
+    );
+  });
+
   test("the delivery hot path is one round trip per call: createMessage, getMessage, fanOut, completeDelivery", async () => {
     const message = makeMessage(app.id, { createdAt: T0 });
     assert.equal((await countRoundTrips(() => store.createMessage(message))).roundTrips, 1);

@@ -5,21 +5,16 @@ import { attemptToRow, rowToEndpointHealth } from "../shared-rows.ts";
 import type { DeliveryOutcome, EndpointHealth, Job } from "../store.ts";
 import { queryOne, queryRows, statement } from "./postgres-database.ts";
 import { WORK_CHANNEL } from "./postgres-queue-statements.ts";
+import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
 
 /**
- * completeDelivery, with the completions asked for in one turn of the event loop sent together.
- *
- * Under load the worker finishes many deliveries at once (their answers arrive together), and each
- * completion was a round trip of its own, holding a pooled connection for it; with the database on
- * another host that wait is the network's. So completions are queued and, on the next turn
- * (setImmediate), sent as one call of herald_complete_deliveries
- * (migrations/postgres/0005_complete_deliveries.sql), which runs herald_complete_delivery for each
- * in one transaction. A completion alone in its turn goes on its own, as before.
+ * completeDelivery, with the completions asked for in one turn of the event loop sent together as
+ * one call of herald_complete_deliveries (migrations/postgres/0005_complete_deliveries.sql), which
+ * runs herald_complete_delivery for each in one transaction (postgres-turn-calls.ts: a call that
+ * fails is retried one delivery at a time).
  *
  * Lock order: a call sorts its deliveries by endpoint, so two calls that touch the same endpoints
- * lock their rows in the same order. If a call fails anyway (a deadlock with another transaction,
- * or one bad delivery), its deliveries are retried one by one: each then succeeds or fails alone,
- * and a caller still hears of its own completion only once it is committed.
+ * lock their rows in the same order.
  */
 export type CompleteDelivery = (job: Job, outcome: DeliveryOutcome) => Promise<EndpointHealth>;
 
@@ -102,60 +97,26 @@ function oneByOneValues(params: CompletionParams): unknown[] {
   return PARAMETER_ORDER.map((name) => (name === "notify_channel" ? WORK_CHANNEL : params[name]));
 }
 
-interface PendingCompletion {
-  params: CompletionParams;
-  resolve(health: EndpointHealth): void;
-  reject(error: unknown): void;
-}
-
 export function makeCompleteDelivery(pool: pg.Pool): CompleteDelivery {
-  let pending: PendingCompletion[] = [];
-
-  async function completeAlone(completion: PendingCompletion): Promise<void> {
-    try {
-      completion.resolve(rowToEndpointHealth(await queryOne(pool, completeOne, oneByOneValues(completion.params))));
-    } catch (error) {
-      completion.reject(error);
-    }
-  }
-
-  async function completeTogether(completions: PendingCompletion[]): Promise<void> {
-    const deliveries = completions.map((completion, item) => ({ item, ...completion.params }));
-    let rows: Array<DbEndpointHealth & { item: number }>;
-    try {
-      rows = await queryRows(pool, completeMany, [JSON.stringify(deliveries), WORK_CHANNEL]);
-    } catch {
-      // Nothing of this call was committed: each delivery gets its own answer, one by one and in
-      // the same order, so which of two conflicting deliveries fails does not depend on a race.
-      for (const completion of completions) await completeAlone(completion);
-      return;
-    }
-    const healthByItem = new Map(rows.map((row) => [row.item, row]));
-    completions.forEach((completion, item) => completion.resolve(rowToEndpointHealth(healthByItem.get(item))));
-  }
-
-  function flush(): void {
-    const completions = pending.sort(byEndpointThenJob);
-    pending = [];
-    if (completions.length === 1) {
-      void completeAlone(completions[0]!);
-      return;
-    }
-    for (let start = 0; start < completions.length; start += MAX_DELIVERIES_PER_CALL) {
-      void completeTogether(completions.slice(start, start + MAX_DELIVERIES_PER_CALL));
-    }
-  }
-
-  return (job, outcome) =>
-    new Promise<EndpointHealth>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ params: completionParams(job, outcome), resolve, reject });
-    });
+  const complete = callTogetherEachTurn<CompletionParams, EndpointHealth>({
+    async alone(params) {
+      return rowToEndpointHealth(await queryOne(pool, completeOne, oneByOneValues(params)));
+    },
+    async together(completions) {
+      const deliveries = completions.map((params, item) => ({ item, ...params }));
+      const rows = await queryRows(pool, completeMany, [JSON.stringify(deliveries), WORK_CHANNEL]);
+      const healthByItem = new Map(rows.map((row) => [row.item, row]));
+      return completions.map((_, item) => rowToEndpointHealth(healthByItem.get(item)));
+    },
+    maxPerCall: MAX_DELIVERIES_PER_CALL,
+    compare: byEndpointThenJob,
+  });
+  return (job, outcome) => complete(completionParams(job, outcome));
 }
 
-function byEndpointThenJob(a: PendingCompletion, b: PendingCompletion): number {
-  const endpointA = a.params.attempt_endpoint_id;
-  const endpointB = b.params.attempt_endpoint_id;
+function byEndpointThenJob(a: CompletionParams, b: CompletionParams): number {
+  const endpointA = a.attempt_endpoint_id;
+  const endpointB = b.attempt_endpoint_id;
   if (endpointA !== endpointB) return endpointA < endpointB ? -1 : 1;
-  return a.params.job_id - b.params.job_id;
+  return a.job_id - b.job_id;
 }

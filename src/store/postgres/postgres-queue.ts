@@ -5,6 +5,7 @@ import type { DeliveryRequest, FanOutTarget, Job, Lease, QueueStore } from "../s
 import { makeCompleteDelivery } from "./postgres-completions.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryOne, queryRows, statement, transaction } from "./postgres-database.ts";
+import { makeFanOutCall } from "./postgres-fan-outs.ts";
 import { leaseTokenSql, notifyWork, upsertPendingDestinations, WORK_CHANNEL } from "./postgres-queue-statements.ts";
 import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
 
@@ -75,13 +76,6 @@ const st = {
      SELECT ${columnList(JOB_COLUMNS)} FROM claimed ORDER BY msg_id, id`,
   ),
   deleteLeased: statement("delete_leased_job", "DELETE FROM queue WHERE id = $1 AND lease_token = $2"),
-  // One round trip: herald_fan_out (migrations/postgres/0004_delivery_functions.sql) deletes the
-  // fanout job under its lease token, upserts the destinations, queues one job per target and
-  // returns those claimed for the caller; nothing if the lease was lost.
-  fanOut: statement<DbJob>(
-    "fan_out",
-    `SELECT ${columnList(JOB_COLUMNS)} FROM herald_fan_out($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-  ),
   enqueueJobs: statement(
     "enqueue_delivery_jobs",
     `INSERT INTO queue (kind, app_id, msg_id, endpoint_id, lane, task_id, attempt, trigger_type, run_at, lease_token)
@@ -149,6 +143,7 @@ function inEndpointOrder(rows: DbJob[], endpointIds: string[]): DbJob[] {
 
 export function makeQueueStore({ pool }: PostgresContext): QueueStore {
   const completeDelivery = makeCompleteDelivery(pool);
+  const fanOut = makeFanOutCall(pool);
   return {
     async claimJobs(limit, lease: Lease) {
       if (limit <= 0) return [];
@@ -166,21 +161,24 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
       const dueAt = targets.map((t) => lease.now + Math.max(0, t.delayMs));
       // Jobs due now and left unclaimed (lane jobs, deliveries beyond the room) are work for any worker.
       const notify = targets.some((t, i) => !sendNow[i] && t.delayMs <= 0);
-      // Called even without targets: deleting the fanout job is part of the fan-out.
-      const rows = await queryRows(pool, st.fanOut, [
-        job.id,
-        job.leaseToken,
-        job.appId,
-        job.msgId,
-        lease.now,
-        lease.workerId,
-        targets.map((t) => t.endpointId),
-        targets.map((t) => (t.ordered ? t.endpointId : null)),
-        dueAt,
-        targets.map((t, i) => (sendNow[i] ? lease.now + lease.leaseMs : dueAt[i])),
-        sendNow,
-        notify ? WORK_CHANNEL : null,
-      ]);
+      // One round trip (with the other fan-outs of this turn): herald_fan_out deletes the fanout
+      // job under its lease token, upserts the destinations, queues one job per target and returns
+      // those claimed for the caller; nothing if the lease was lost. Called even without targets:
+      // deleting the fanout job is part of the fan-out.
+      const rows = await fanOut({
+        fanout_id: job.id,
+        fanout_lease_token: job.leaseToken,
+        fanout_app_id: job.appId,
+        fanout_msg_id: job.msgId,
+        now_at: lease.now,
+        worker_id: lease.workerId,
+        target_endpoint_ids: targets.map((t) => t.endpointId),
+        target_lanes: targets.map((t) => (t.ordered ? t.endpointId : null)),
+        target_due_ats: dueAt,
+        target_run_ats: targets.map((t, i) => (sendNow[i] ? lease.now + lease.leaseMs : dueAt[i])),
+        target_send_now: sendNow,
+        notify_channel: notify ? WORK_CHANNEL : null,
+      });
       // No rows: the lease was lost (nothing was queued), or nothing is sent at once.
       if (rows.length === 0) return [];
       return inEndpointOrder(rows, targets.filter((_, i) => sendNow[i]).map((t) => t.endpointId)).map(rowToJob);
