@@ -180,10 +180,10 @@ describe("postgres store: queue with several workers", () => {
   test("fan-outs asked for in the same turn are one round trip; each gets its own deliveries, and one whose lease was lost gets none", async () => {
     const second = makeEndpoint(app.id, { createdAt: T0 + 1 });
     await store.createEndpoint(second);
-    const messages = Array.from({ length: 4 }, (_, i) => makeMessage(app.id, { createdAt: T0 - i }));
+    // Posted before T0, so that all four are due at the claim.
+    const messages = Array.from({ length: 4 }, (_, i) => makeMessage(app.id, { createdAt: T0 - 4 + i }));
     for (const message of messages) await store.createMessage(message);
     const fanouts = await store.claimJobs(10, lease("w"));
-    messages.reverse();
     assert.deepEqual(fanouts.map((job) => job.msgId), messages.map((m) => m.id));
     const lost = fanouts[2]!;
 
