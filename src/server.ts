@@ -7,7 +7,8 @@ import type { Api } from "./api/context.ts";
 import type { ResolvedConfig } from "./config/config.ts";
 import { loadOrCreateSecretFile } from "./config/data-dir.ts";
 import { makeSecretBox } from "./crypto/secret-box.ts";
-import { makeHttpSender } from "./delivery/http-sender.ts";
+import { type HttpSender, makeHttpSender } from "./delivery/http-sender.ts";
+import { makeThreadedHttpSender } from "./delivery/threaded-sender.ts";
 import { type Clock, systemClock } from "./domain/clock.ts";
 import type { AddressPolicy } from "./net/address-policy.ts";
 import { ensureOperationalApp, makeOperationalEvents } from "./operational/operational-events.ts";
@@ -60,6 +61,15 @@ async function openStore(config: ResolvedConfig, mainSecret: string, logger: Log
   return openSqliteStore({ file, secretBox });
 }
 
+/** Only a process that delivers has a sender; its sending thread (the default) starts here. */
+function makeSender(config: ResolvedConfig, addressPolicy: AddressPolicy, logger: Logger): HttpSender {
+  const options = { addressPolicy, proxyUrl: config.proxyUrl, responseBodyLimit: config.responseBodyLimit, trustedCa: config.trustedCa };
+  if (!config.senderThread) return makeHttpSender(options);
+  return makeThreadedHttpSender(options, (error) =>
+    logger.error({ err: error }, "the sending thread stopped; its requests in flight are recorded as failed attempts and retried, and a new thread is started"),
+  );
+}
+
 export async function startHerald(config: ResolvedConfig, options: HeraldOptions): Promise<Herald> {
   const logger = options.logger ?? makeLogger(config);
   const clock = options.clock ?? systemClock;
@@ -78,13 +88,9 @@ export async function startHerald(config: ResolvedConfig, options: HeraldOptions
   const addressPolicy: AddressPolicy = { allowedSubnets: config.allowedSubnets, allowedDomains: config.allowedDomains };
 
   let worker: Worker | null = null;
-  const sender = makeHttpSender({
-    addressPolicy,
-    proxyUrl: config.proxyUrl,
-    responseBodyLimit: config.responseBodyLimit,
-    trustedCa: config.trustedCa,
-  });
+  let sender: HttpSender | null = null;
   if (options.worker) {
+    sender = makeSender(config, addressPolicy, logger);
     worker = makeWorker({
       store,
       clock,
@@ -120,7 +126,7 @@ export async function startHerald(config: ResolvedConfig, options: HeraldOptions
       // Stop taking requests first, then let in-flight deliveries finish, then close storage.
       await api?.close();
       await worker?.stop();
-      await sender.close();
+      await sender?.close();
       await store.close();
     },
   };

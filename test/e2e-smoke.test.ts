@@ -6,11 +6,13 @@ import { Webhook } from "svix";
 import { startTestHerald, type TestHerald } from "./helpers/herald.ts";
 import { type Receiver, startReceiver } from "./helpers/receiver.ts";
 
-describe("smoke: a message reaches a receiver, signed", () => {
+// Outbound requests are made in a thread of their own by default; HERALD_SENDER_THREAD=false makes
+// them on the main thread. Both must deliver.
+for (const senderThread of ["true", "false"]) describe(`smoke: a message reaches a receiver, signed (HERALD_SENDER_THREAD=${senderThread})`, () => {
   let h: TestHerald;
   let receiver: Receiver;
   before(async () => {
-    h = await startTestHerald();
+    h = await startTestHerald({ env: { HERALD_SENDER_THREAD: senderThread } });
     receiver = await startReceiver();
   });
   after(async () => {

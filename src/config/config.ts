@@ -44,6 +44,8 @@ export interface ResolvedConfig {
   readonly disableAfterHours: number;
   /** Deliveries in flight per worker process. @defaultValue 256 */
   readonly workerConcurrency: number;
+  /** Outbound requests are made in a worker thread of their own (threaded-sender.ts). @defaultValue true */
+  readonly senderThread: boolean;
   /** Response bytes kept per attempt. @defaultValue 20000 */
   readonly responseBodyLimit: number;
   /** Messages and their attempts are deleted this many days after creation. @defaultValue 90 */
@@ -90,6 +92,14 @@ function integer(source: Source, name: string, fallback: number, min: number, ma
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function flag(source: Source, name: string, fallback: boolean): boolean {
+  const raw = source[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(name, `must be true or false, got "${source[name]}"`);
 }
 
 function list(source: Source, name: string): string[] {
@@ -199,6 +209,7 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     requestTimeoutMs: integer(source, "HERALD_REQUEST_TIMEOUT_MS", 15_000, 100, 300_000),
     disableAfterHours: integer(source, "HERALD_DISABLE_AFTER_HOURS", 120, 1, 24 * 365),
     workerConcurrency: integer(source, "HERALD_WORKER_CONCURRENCY", 256, 1, 10_000),
+    senderThread: flag(source, "HERALD_SENDER_THREAD", true),
     responseBodyLimit: integer(source, "HERALD_RESPONSE_BODY_LIMIT", 20_000, 0, 1_048_576),
     retentionDays: integer(source, "HERALD_RETENTION_DAYS", 90, 1, 36_500),
   };

@@ -20,6 +20,7 @@
 
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 
+import { typescriptWorkerUrl } from "../runtime/typescript-worker.ts";
 import type { SandboxJob, SandboxReply, SandboxWorkerData, WorkerMessage, WorkerStats } from "./sandbox-protocol.ts";
 
 /** How long past the job's own deadline the main thread waits before terminating the worker. */
@@ -60,7 +61,7 @@ let lastWorkerError: unknown = null;
 function startWorker(memoryBytes: number): SandboxWorker {
   const { port1, port2 } = new MessageChannel();
   const data: SandboxWorkerData = { port: port2, memoryBytes };
-  const worker = new Worker(bootstrapUrl(), {
+  const worker = new Worker(typescriptWorkerUrl(new URL("./sandbox-worker.ts", import.meta.url)), {
     workerData: data,
     transferList: [port2],
     execArgv: [],
@@ -103,14 +104,6 @@ function startWorker(memoryBytes: number): SandboxWorker {
   });
   counters.workersStarted += 1;
   return entry;
-}
-
-/** The worker runs TypeScript: register tsx in it, then import the entry module. */
-function bootstrapUrl(): URL {
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const entry = new URL("./sandbox-worker.ts", import.meta.url).href;
-  const source = `import { register } from ${JSON.stringify(tsx)};\nregister();\nawait import(${JSON.stringify(entry)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
 }
 
 function retire(entry: SandboxWorker): void {

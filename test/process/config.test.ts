@@ -54,6 +54,7 @@ describe("resolveConfig()", () => {
       requestTimeoutMs: 15_000,
       disableAfterHours: 120,
       workerConcurrency: 256,
+      senderThread: true,
       responseBodyLimit: 20_000,
       retentionDays: 90,
     });
@@ -133,6 +134,7 @@ describe("resolveConfig()", () => {
       HERALD_ALLOWED_DOMAINS: "exa mple..com",
       HERALD_REQUEST_TIMEOUT_MS: "10",
       HERALD_WORKER_CONCURRENCY: "0",
+      HERALD_SENDER_THREAD: "yes",
       HERALD_RETENTION_DAYS: "0",
     };
     for (const [variable, value] of Object.entries(bad)) {
@@ -146,6 +148,9 @@ describe("resolveConfig()", () => {
     assert.equal(config.publicUrl, "https://hooks.example.com");
     assert.equal(config.logLevel, "warn");
     assert.equal(resolveConfig({ HERALD_HOST: "::1", HERALD_PORT: "8080" }).publicUrl, "http://[::1]:8080");
+    assert.equal(resolveConfig({ HERALD_SENDER_THREAD: "false" }).senderThread, false);
+    assert.equal(resolveConfig({ HERALD_SENDER_THREAD: " 0 " }).senderThread, false);
+    assert.equal(resolveConfig({ HERALD_SENDER_THREAD: "TRUE" }).senderThread, true);
   });
 });
 
