@@ -66,7 +66,7 @@ function makeSender(config: ResolvedConfig, addressPolicy: AddressPolicy, logger
   const options = { addressPolicy, proxyUrl: config.proxyUrl, responseBodyLimit: config.responseBodyLimit, trustedCa: config.trustedCa };
   if (!config.senderThread) return makeHttpSender(options);
   return makeThreadedHttpSender(options, (error) =>
-    logger.error({ err: error }, "the sending thread stopped; its requests in flight are recorded as failed attempts and retried, and a new thread is started"),
+    logger.error({ err: error }, "the sending thread stopped; its requests in flight are recorded as failed attempts and retried, and the next request starts a new thread"),
   );
 }
 
