@@ -46,15 +46,17 @@ export function makeLogger(config: ResolvedConfig): Logger {
   });
 }
 
-function usesPostgres(config: ResolvedConfig): boolean {
-  return config.databaseUrl !== null && !config.databaseUrl.startsWith("sqlite:");
+/** The PostgreSQL URL, or null when the store is SQLite (no URL, or a `sqlite:` one). */
+function postgresUrl(config: ResolvedConfig): string | null {
+  return config.databaseUrl !== null && !config.databaseUrl.startsWith("sqlite:") ? config.databaseUrl : null;
 }
 
 async function openStore(config: ResolvedConfig, mainSecret: string, logger: Logger, role: string): Promise<Store> {
   const secretBox = makeSecretBox(mainSecret);
-  if (usesPostgres(config)) {
+  const url = postgresUrl(config);
+  if (url) {
     return openPostgresStore({
-      url: config.databaseUrl!,
+      url,
       secretBox,
       poolSize: config.databasePoolSize,
       applicationName: `herald-${role}`,
@@ -74,7 +76,7 @@ async function openStore(config: ResolvedConfig, mainSecret: string, logger: Log
  */
 function makeSender(config: ResolvedConfig, addressPolicy: AddressPolicy, logger: Logger): HttpSender {
   const options = { addressPolicy, proxyUrl: config.proxyUrl, responseBodyLimit: config.responseBodyLimit, trustedCa: config.trustedCa };
-  if (!(config.senderThread ?? !usesPostgres(config))) return makeHttpSender(options);
+  if (!(config.senderThread ?? postgresUrl(config) === null)) return makeHttpSender(options);
   return makeThreadedHttpSender(options, (error) =>
     logger.error({ err: error }, "the sending thread stopped; its requests in flight are recorded as failed attempts and retried, and the next request starts a new thread"),
   );
