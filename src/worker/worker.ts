@@ -116,9 +116,12 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     else wakePending = true;
   }
 
+  /** Slots the loop's claim under way may fill when it returns: not room for anyone else meanwhile. */
+  let claiming = 0;
+
   /** Jobs this worker can still start. */
   function roomLeft(): number {
-    return Math.max(0, concurrency - inFlight.size);
+    return Math.max(0, concurrency - inFlight.size - claiming);
   }
 
   /** Runs a job; `claimedAt` is the endpoint listings' stamp taken when its claim came back. */
@@ -141,9 +144,11 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
         return runDeliverJob(deps, job, preloaded);
       case "fanout": {
         // Claims only what there is room for: the rest stay in the queue, due now, for any worker.
-        const deliveries = await runFanoutJob(deps, job, roomLeft(), claimedAt);
-        // Room taken meanwhile by the loop's own claims: hand the excess back.
-        const room = roomLeft();
+        // The fan-out's own slot counts as room (it frees as the deliveries start), so a message
+        // with one endpoint always goes on to its delivery here, with no release and second claim.
+        const deliveries = await runFanoutJob(deps, job, roomLeft() + 1, claimedAt);
+        // Room taken meanwhile by other jobs or kept for a claim under way: hand the excess back.
+        const room = roomLeft() + 1;
         for (const delivery of deliveries.slice(0, room)) track(delivery.job, claimedAt, delivery);
         if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room).map((delivery) => delivery.job), deps.clock.now());
         return;
@@ -185,8 +190,9 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
       const room = roomLeft();
       let claimed: Job[] = [];
       if (room > 0) {
+        claiming = Math.min(room, CLAIM_BATCH);
         try {
-          claimed = await store.claimJobs(Math.min(room, CLAIM_BATCH), leaseFor(deps));
+          claimed = await store.claimJobs(claiming, leaseFor(deps)).finally(() => (claiming = 0));
           claimFailures = 0;
         } catch (error) {
           // The database is down or busy: back off (up to MAX_BACKOFF_MS) and try again; nothing

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, test } from "node:test";
+
+import type { Job, Store } from "../../src/store/store.ts";
+import { startTestHerald, type TestHerald } from "../helpers/herald.ts";
+import { waitUntil } from "./support.ts";
+
+/**
+ * How the worker fills its room (HERALD_WORKER_CONCURRENCY). A fan-out's own slot passes to its
+ * deliveries, so a message to one endpoint goes from its fan-out straight to its delivery even
+ * when the worker is full, instead of the delivery being queued, released and claimed a second
+ * time; and however fan-outs and claims interleave, no more requests are in flight than the room.
+ * The store is the real one, wrapped only to see the jobs claimed and released through it.
+ */
+describe("worker: room", () => {
+  let h: TestHerald | null = null;
+  let server: Server | null = null;
+  afterEach(async () => {
+    await h?.close();
+    h = null;
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    server = null;
+  });
+
+  /** A receiver that answers every request after `delayMs` and counts how many it holds at once. */
+  async function startCountingReceiver(delayMs: number) {
+    const counts = { received: 0, open: 0, mostOpen: 0 };
+    server = createServer((request, response) => {
+      counts.received += 1;
+      counts.open += 1;
+      counts.mostOpen = Math.max(counts.mostOpen, counts.open);
+      request.resume();
+      setTimeout(() => {
+        counts.open -= 1;
+        response.end("ok");
+      }, delayMs);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, counts };
+  }
+
+  /** Records the kinds of the jobs the worker claims and the jobs it hands back. */
+  function watchQueue(store: Store) {
+    const seen = { claimed: [] as Job["kind"][], released: 0 };
+    const { claimJobs, releaseJobs } = store;
+    store.claimJobs = async (limit, lease) => {
+      const jobs = await claimJobs(limit, lease);
+      seen.claimed.push(...jobs.map((job) => job.kind));
+      return jobs;
+    };
+    store.releaseJobs = async (jobs, runAt) => {
+      seen.released += jobs.length;
+      return releaseJobs(jobs, runAt);
+    };
+    return seen;
+  }
+
+  test("with room for one job, a message to one endpoint is delivered by its fan-out: no delivery job is released or claimed again", async () => {
+    h = await startTestHerald({ env: { HERALD_WORKER_CONCURRENCY: "1" } });
+    const seen = watchQueue(h.herald.store);
+    const receiver = await startCountingReceiver(0);
+    const app = await h.svix.application.create({ name: "One slot" });
+    await h.svix.endpoint.create(app.id, { url: receiver.url });
+
+    for (let i = 0; i < 5; i++) await h.svix.message.create(app.id, { eventType: "x.y", payload: { i } });
+    await waitUntil("five deliveries", async () => receiver.counts.received >= 5);
+    await h.herald.worker!.drain();
+
+    assert.equal(receiver.counts.received, 5);
+    assert.equal(seen.released, 0, "delivery jobs handed back to the queue");
+    assert.deepEqual(
+      seen.claimed.filter((kind) => kind !== "fanout"),
+      [],
+      "delivery jobs claimed by the loop: the fan-outs did not start them",
+    );
+    assert.equal(receiver.counts.mostOpen, 1);
+  });
+
+  test("fan-outs to many endpoints and the loop's claims together never hold more requests open than the room", async () => {
+    const room = 3;
+    h = await startTestHerald({ env: { HERALD_WORKER_CONCURRENCY: String(room) } });
+    const seen = watchQueue(h.herald.store);
+    // Answers slowly enough that requests overlap, so the room is what limits them.
+    const receiver = await startCountingReceiver(30);
+    const app = await h.svix.application.create({ name: "Three slots" });
+    for (let i = 0; i < 4; i++) await h.svix.endpoint.create(app.id, { url: `${receiver.url}?endpoint=${i}` });
+
+    const messages = 6;
+    await Promise.all(Array.from({ length: messages }, (_, i) => h!.svix.message.create(app.id, { eventType: "x.y", payload: { i } })));
+    await waitUntil("every delivery", async () => receiver.counts.received >= messages * 4, 30_000);
+    await h.herald.worker!.drain();
+
+    assert.equal(receiver.counts.received, messages * 4);
+    assert.ok(receiver.counts.mostOpen <= room, `${receiver.counts.mostOpen} requests open at once with room for ${room}`);
+    assert.ok(receiver.counts.mostOpen > 1, "requests never overlapped: the test did not fill the room");
+    // Deliveries beyond a fan-out's room stay queued (or go back) and are claimed by the loop.
+    assert.ok(seen.claimed.includes("deliver"));
+  });
+});
