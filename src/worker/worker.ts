@@ -192,9 +192,10 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
       if (room > 0) {
         claiming = Math.min(room, CLAIM_BATCH);
         try {
-          claimed = await store.claimJobs(claiming, leaseFor(deps)).finally(() => (claiming = 0));
+          claimed = await store.claimJobs(claiming, leaseFor(deps));
           claimFailures = 0;
         } catch (error) {
+          claiming = 0;
           // The database is down or busy: back off (up to MAX_BACKOFF_MS) and try again; nothing
           // is lost meanwhile, claimed work returns when its lease ends.
           claimFailures += 1;
@@ -205,6 +206,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
           continue;
         }
       }
+      // In the same synchronous run as the tracking below, so no fan-out sees these slots free.
+      claiming = 0;
       const claimedAt = deps.endpointListings.stamp();
       for (const job of claimed) track(job, claimedAt, deps.fanOutReads.take(job));
       const idle = claimed.length === 0 && inFlight.size === 0 && jobsFinished === finishedBeforeClaim;

@@ -87,7 +87,7 @@ describe("worker: room", () => {
     const app = await h.svix.application.create({ name: "Three slots" });
     for (let i = 0; i < 4; i++) await h.svix.endpoint.create(app.id, { url: `${receiver.url}?endpoint=${i}` });
 
-    const messages = 6;
+    const messages = 20;
     await Promise.all(Array.from({ length: messages }, (_, i) => h!.svix.message.create(app.id, { eventType: "x.y", payload: { i } })));
     await waitUntil("every delivery", async () => receiver.counts.received >= messages * 4, 30_000);
     await h.herald.worker!.drain();
