@@ -88,6 +88,34 @@ for (const factory of STORES) {
       await store.createMessage(makeMessage(app.id));
     });
 
+    test("messages created together each get their fan-out job, claimed in creation order; a taken eventId fails only its own", async () => {
+      const earlier = makeMessage(app.id, { eventId: "taken" });
+      await store.createMessage(earlier);
+      // Each batch in one turn, as concurrent API requests are: PostgreSQL inserts a turn's messages
+      // in one statement, sorted by eventId, and one by one if that fails.
+      const batch = (createdAt: number, clashAt: number) =>
+        Array.from({ length: 12 }, (_, i) =>
+          makeMessage(app.id, { createdAt, eventId: i === clashAt ? "taken" : i % 3 === 0 ? `evt-${createdAt}-${12 - i}` : null }),
+        );
+      const clean = batch(T0 + 1, -1);
+      const clashing = batch(T0 + 2, 7);
+      const clash = clashing[7];
+      for (const messages of [clean, clashing]) {
+        const results = await Promise.allSettled(messages.map((message) => store.createMessage(message)));
+        results.forEach((result, i) => {
+          if (messages[i] === clash) assert.ok(result.status === "rejected" && result.reason instanceof StoreConflictError && result.reason.field === "eventId");
+          else assert.equal(result.status, "fulfilled", `message ${i}: ${result.status === "rejected" ? String(result.reason) : ""}`);
+        });
+      }
+
+      const stored = [...clean, ...clashing.filter((message) => message !== clash)];
+      for (const message of stored) assert.deepEqual(await store.getMessage(app.id, message.id), message);
+      assert.equal(await store.getMessage(app.id, clash.id), null);
+      const jobs = await store.claimJobs(100, { workerId: "test", now: T0 + 2, leaseMs: 30_000 });
+      assert.deepEqual(jobs.map((job) => job.kind), Array(stored.length + 1).fill("fanout"));
+      assert.deepEqual(jobs.map((job) => job.msgId), [earlier.id, ...stored.map((message) => message.id)]);
+    });
+
     test("getMessagesByIds: each message or null, in the order asked, only within its application", async () => {
       const app2 = makeApp({ createdAt: T0 + 5 });
       await store.createApplication(app2);

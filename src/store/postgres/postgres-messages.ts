@@ -2,13 +2,14 @@ import type pg from "pg";
 
 import type { Message } from "../../domain/types.ts";
 import type { DbMessage } from "../shared-rows.ts";
-import { firstJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
+import { firstJobOf, rowToMessage } from "../shared-rows.ts";
 import type { MessageStore } from "../store.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { execute, queryByIdOrKey, queryRows, statement, transaction, withConflict } from "./postgres-database.ts";
+import { makeMessageInsert, messageParams } from "./postgres-message-inserts.ts";
 import type { PageQuery } from "./postgres-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage } from "./postgres-pagination.ts";
-import { insertJob, jobParams, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
+import { insertJob, notifyWork, upsertPendingDestinations } from "./postgres-queue-statements.ts";
 import { columnList, MESSAGE_COLUMNS } from "./postgres-rows.ts";
 import { sql, trustedSql } from "./postgres-sql.ts";
 
@@ -19,26 +20,6 @@ const st = {
     "insert_message",
     `INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-  ),
-  // createMessage in one statement, so one round trip and one transaction: the message, then its
-  // fan-out job ($11…$20, as firstJobOf makes it). A taken eventId fails the message insert, and
-  // with it the whole statement. The job reads the message's CTE only to run after it. Workers
-  // are notified after the commit, with other messages' (postgres-work-notifier.ts).
-  insertWithJob: statement(
-    "insert_message_with_job",
-    `WITH message AS (
-       INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       RETURNING id
-     ),
-     job AS (
-       INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
-       SELECT $11::text, $12::text, $13::text, $14::text, $15::text, $16::integer, $17::smallint, $18::bigint, $19::text,
-         $20::text
-       FROM message
-       RETURNING id
-     )
-     SELECT id FROM job`,
   ),
   // By id, then (if no id matches) by eventId: an id match wins over an eventId match. Two
   // statements, not one `id = $2 OR event_id = $2` nor a UNION of both: a named statement is planned
@@ -70,23 +51,17 @@ const st = {
   ),
 };
 
-/** A message's columns in the order of insert_message's parameters. */
-function messageParams(message: Message): unknown[] {
-  const row = messageToRow(message);
-  return [row.id, row.app_id, row.event_id, row.event_type, row.payload, row.channels, row.metadata, row.previous, row.created_at, row.expires_at];
-}
-
 async function insertMessage(tx: pg.PoolClient, message: Message): Promise<void> {
   await execute(tx, st.insert, messageParams(message));
 }
 
 export function makeMessageStore({ pool, workNotifier }: PostgresContext): MessageStore {
+  const insertWithJob = makeMessageInsert(pool);
   return {
     // The message and its fan-out job commit together: once createMessage resolves, the message is
     // durable and some worker will fan it out (the job is due at the message's creation time).
     async createMessage(message) {
-      const params = [...messageParams(message), ...jobParams(firstJobOf(message))];
-      await withConflict("eventId", EVENT_ID_TAKEN, () => execute(pool, st.insertWithJob, params));
+      await withConflict("eventId", EVENT_ID_TAKEN, () => insertWithJob(message));
       workNotifier.soon();
     },
 

@@ -9,9 +9,10 @@
  * alone in its turn is sent alone, as before.
  *
  * If a call of several fails (a deadlock with another transaction, or one bad item), nothing of
- * it was committed, and its items are sent again one by one, in the same order: each then succeeds
- * or fails alone, so which of two conflicting items fails does not depend on a race, and a caller
- * hears of its own item only once it is committed.
+ * it was committed, and its items are sent again one by one, in the order they were asked for
+ * (the order one-by-one calls would have had): each then succeeds or fails alone, so which of two
+ * conflicting items fails does not depend on a race, and a caller hears of its own item only once
+ * it is committed.
  */
 export interface TurnCalls<Item, Result> {
   /** Sends one item alone. */
@@ -26,6 +27,8 @@ export interface TurnCalls<Item, Result> {
 
 interface Waiting<Item, Result> {
   item: Item;
+  /** Its place in the turn's asking order. */
+  asked: number;
   resolve(result: Result): void;
   reject(error: unknown): void;
 }
@@ -46,7 +49,7 @@ export function callTogetherEachTurn<Item, Result>(calls: TurnCalls<Item, Result
     try {
       results = await calls.together(entries.map((entry) => entry.item));
     } catch {
-      for (const entry of entries) await sendAlone(entry);
+      for (const entry of [...entries].sort((a, b) => a.asked - b.asked)) await sendAlone(entry);
       return;
     }
     entries.forEach((entry, i) => entry.resolve(results[i]!));
@@ -67,6 +70,6 @@ export function callTogetherEachTurn<Item, Result>(calls: TurnCalls<Item, Result
   return (item) =>
     new Promise<Result>((resolve, reject) => {
       if (waiting.length === 0) setImmediate(flush);
-      waiting.push({ item, resolve, reject });
+      waiting.push({ item, asked: waiting.length, resolve, reject });
     });
 }

@@ -1,0 +1,96 @@
+import type pg from "pg";
+
+import type { Message } from "../../domain/types.ts";
+import { firstJobOf, messageToRow } from "../shared-rows.ts";
+import { execute, statement } from "./postgres-database.ts";
+import { jobParams } from "./postgres-queue-statements.ts";
+import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
+
+/**
+ * createMessage's insert: the message and its fan-out job, in one statement, so one round trip and
+ * one transaction. The messages the API accepts in one turn of the event loop (concurrent requests
+ * parsed together) are inserted together, as one statement over arrays (postgres-turn-calls.ts):
+ * at ingest rates the per-statement costs (a round trip, a commit, parse and bind on both sides)
+ * were most of a message's cost to PostgreSQL and to Herald's side of the connection. A taken
+ * eventId fails the whole statement; its messages are then inserted one by one, so only the
+ * message whose eventId is taken fails, with its own unique violation.
+ *
+ * Lock order: the only rows two inserts can wait on are the unique (app_id, event_id) entries, so
+ * a turn's messages are sorted by application and eventId; their fan-out jobs are queued in the
+ * messages' creation order all the same (message ids ascend with creation), as one by one.
+ */
+
+// $1…$10 the message's columns (messageParams), $11…$20 its fan-out job's (jobParams, as
+// firstJobOf makes it). The job reads the message's CTE only to run after it.
+const insertOne = statement(
+  "insert_message_with_job",
+  `WITH message AS (
+     INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     RETURNING id
+   ),
+   job AS (
+     INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
+     SELECT $11::text, $12::text, $13::text, $14::text, $15::text, $16::integer, $17::smallint, $18::bigint, $19::text,
+       $20::text
+     FROM message
+     RETURNING id
+   )
+   SELECT id FROM job`,
+);
+
+// The same over parallel arrays, one element per message: $1…$10 the messages' columns, $11…$20
+// their jobs'. Jobs join their message, so they too are inserted only after it.
+const insertMany = statement(
+  "insert_messages_with_jobs",
+  `WITH message AS (
+     INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::bigint[], $10::bigint[])
+     RETURNING id
+   ),
+   job AS (
+     INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
+     SELECT j.kind, j.app_id, j.msg_id, j.endpoint_id, j.task_id, j.attempt, j.trigger_type, j.run_at, j.lease_token, j.lane
+     FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::integer[], $17::smallint[],
+       $18::bigint[], $19::text[], $20::text[])
+       AS j(kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
+     JOIN message m ON m.id = j.msg_id
+     ORDER BY j.msg_id
+     RETURNING id
+   )
+   SELECT count(*) FROM job`,
+);
+
+/** Enough for the requests of one turn at any concurrency the API sees; a larger turn is sent as several statements. */
+const MAX_MESSAGES_PER_STATEMENT = 200;
+
+/** A message's columns in the order of the insert's parameters. */
+export function messageParams(message: Message): unknown[] {
+  const row = messageToRow(message);
+  return [row.id, row.app_id, row.event_id, row.event_type, row.payload, row.channels, row.metadata, row.previous, row.created_at, row.expires_at];
+}
+
+function messageWithJobParams(message: Message): unknown[] {
+  return [...messageParams(message), ...jobParams(firstJobOf(message))];
+}
+
+/** Inserts a message and its fan-out job, with the other messages of its turn; rejects with the insert's own error. */
+export function makeMessageInsert(pool: pg.Pool): (message: Message) => Promise<void> {
+  return callTogetherEachTurn<Message, void>({
+    async alone(message) {
+      await execute(pool, insertOne, messageWithJobParams(message));
+    },
+    async together(messages) {
+      const rows = messages.map(messageWithJobParams);
+      await execute(pool, insertMany, rows[0]!.map((_, column) => rows.map((row) => row[column])));
+      return messages.map(() => undefined);
+    },
+    maxPerCall: MAX_MESSAGES_PER_STATEMENT,
+    compare: (a, b) => compareText(a.appId, b.appId) || compareText(a.eventId ?? "", b.eventId ?? "") || compareText(a.id, b.id),
+  });
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
