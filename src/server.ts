@@ -68,15 +68,14 @@ async function openStore(config: ResolvedConfig, mainSecret: string, logger: Log
 }
 
 /**
- * Only a process that delivers has a sender; its sending thread, if any, starts here. By default
- * (`auto`) there is one with SQLite, where Herald's main thread is the saturated core and the
- * thread takes a fifth of its work (end to end +6-20 % in probes), and none with PostgreSQL, where
- * Herald waits on round trips with neither core saturated: there the thread brought no gain in
- * throughput and the extra hop raised the median latency at 500 messages/s in some runs.
+ * Only a process that delivers has a sender; its sending thread, if any, starts here. The thread
+ * (on by default) takes the outbound requests' work off the main thread, which runs the API, the
+ * queue and the store: on SQLite that is the saturated core, and on PostgreSQL the thread also
+ * gave more throughput and a faster fan-out in the benchmark (README, Performance).
  */
 function makeSender(config: ResolvedConfig, addressPolicy: AddressPolicy, logger: Logger): HttpSender {
   const options = { addressPolicy, proxyUrl: config.proxyUrl, responseBodyLimit: config.responseBodyLimit, trustedCa: config.trustedCa };
-  if (!(config.senderThread ?? postgresUrl(config) === null)) return makeHttpSender(options);
+  if (!config.senderThread) return makeHttpSender(options);
   return makeThreadedHttpSender(options, (error) =>
     logger.error({ err: error }, "the sending thread stopped; its requests in flight are recorded as failed attempts and retried, and the next request starts a new thread"),
   );

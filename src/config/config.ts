@@ -45,11 +45,10 @@ export interface ResolvedConfig {
   /** Deliveries in flight per worker process. @defaultValue 256 */
   readonly workerConcurrency: number;
   /**
-   * Outbound requests are made in a worker thread of their own (threaded-sender.ts). null (the
-   * default, `auto`): with SQLite, whose Herald main thread is the busy core, not with PostgreSQL,
-   * where it is not and the thread only adds a hop.
+   * Outbound requests are made in a worker thread of their own (threaded-sender.ts), beside the
+   * main thread's API, queue and store. @defaultValue true
    */
-  readonly senderThread: boolean | null;
+  readonly senderThread: boolean;
   /** Response bytes kept per attempt. @defaultValue 20000 */
   readonly responseBodyLimit: number;
   /** Messages and their attempts are deleted this many days after creation. @defaultValue 90 */
@@ -98,13 +97,12 @@ function integer(source: Source, name: string, fallback: number, min: number, ma
   return value;
 }
 
-/** true, false, or null for `auto` (and when unset): the caller decides. */
-function flagOrAuto(source: Source, name: string): boolean | null {
+function flag(source: Source, name: string, fallback: boolean): boolean {
   const raw = source[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === "" || raw === "auto") return null;
+  if (raw === undefined || raw === "") return fallback;
   if (raw === "true" || raw === "1") return true;
   if (raw === "false" || raw === "0") return false;
-  throw new ConfigError(name, `must be true, false or auto, got "${source[name]}"`);
+  throw new ConfigError(name, `must be true or false, got "${source[name]}"`);
 }
 
 function list(source: Source, name: string): string[] {
@@ -214,7 +212,7 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     requestTimeoutMs: integer(source, "HERALD_REQUEST_TIMEOUT_MS", 15_000, 100, 300_000),
     disableAfterHours: integer(source, "HERALD_DISABLE_AFTER_HOURS", 120, 1, 24 * 365),
     workerConcurrency: integer(source, "HERALD_WORKER_CONCURRENCY", 256, 1, 10_000),
-    senderThread: flagOrAuto(source, "HERALD_SENDER_THREAD"),
+    senderThread: flag(source, "HERALD_SENDER_THREAD", true),
     responseBodyLimit: integer(source, "HERALD_RESPONSE_BODY_LIMIT", 20_000, 0, 1_048_576),
     retentionDays: integer(source, "HERALD_RETENTION_DAYS", 90, 1, 36_500),
   };

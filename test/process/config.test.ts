@@ -54,7 +54,7 @@ describe("resolveConfig()", () => {
       requestTimeoutMs: 15_000,
       disableAfterHours: 120,
       workerConcurrency: 256,
-      senderThread: null,
+      senderThread: true,
       responseBodyLimit: 20_000,
       retentionDays: 90,
     });
@@ -151,7 +151,7 @@ describe("resolveConfig()", () => {
     assert.equal(resolveConfig({ HERALD_SENDER_THREAD: "false" }).senderThread, false);
     assert.equal(resolveConfig({ HERALD_SENDER_THREAD: " 0 " }).senderThread, false);
     assert.equal(resolveConfig({ HERALD_SENDER_THREAD: "TRUE" }).senderThread, true);
-    assert.equal(resolveConfig({ HERALD_SENDER_THREAD: "auto" }).senderThread, null);
+    assert.throws(() => resolveConfig({ HERALD_SENDER_THREAD: "auto" }), /HERALD_SENDER_THREAD must be true or false/);
   });
 });
 

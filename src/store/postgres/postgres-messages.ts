@@ -62,6 +62,7 @@ export function makeMessageStore({ pool, workNotifier }: PostgresContext): Messa
     // durable and some worker will fan it out (the job is due at the message's creation time).
     async createMessage(message) {
       await withConflict("eventId", EVENT_ID_TAKEN, () => insertWithJob(message));
+      // Workers hear of it after the commit, with other messages (postgres-work-notifier.ts).
       workNotifier.soon();
     },
 
