@@ -17,14 +17,18 @@ import { leaseFor, type WorkerDeps } from "./worker-deps.ts";
  * endpoints (`claimedAt`: message-reads.ts, endpoint-listings.ts).
  */
 export async function runFanoutJob(deps: WorkerDeps, job: Job, room: number, claimedAt: number): Promise<PreloadedDelivery[]> {
-  const message = await deps.messageReads.read(job.appId, job.msgId!);
+  // Both reads at once: on PostgreSQL each is a round trip on the way from POST to delivery.
+  const [message, endpoints] = await Promise.all([
+    deps.messageReads.read(job.appId, job.msgId!),
+    deps.endpointListings.list(job.appId, claimedAt),
+  ]);
   if (!message) {
     await deps.store.dropJob(job);
     return [];
   }
   const selected = new Map<string, Endpoint>();
   const targets: FanOutTarget[] = [];
-  for (const endpoint of await deps.endpointListings.list(job.appId, claimedAt)) {
+  for (const endpoint of endpoints) {
     if (!endpointWantsMessage(endpoint, message) || !optionsSelect(deps, endpoint, message)) continue;
     const options = endpointDeliveryOptions(endpoint, deps.config);
     selected.set(endpoint.id, endpoint);
