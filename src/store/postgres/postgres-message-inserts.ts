@@ -20,28 +20,10 @@ import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
  * messages' creation order all the same (message ids ascend with creation), as one by one.
  */
 
-// $1…$10 the message's columns (messageParams), $11…$20 its fan-out job's (jobParams, as
-// firstJobOf makes it). The job reads the message's CTE only to run after it.
-const insertOne = statement(
-  "insert_message_with_job",
-  `WITH message AS (
-     INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     RETURNING id
-   ),
-   job AS (
-     INSERT INTO queue (kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
-     SELECT $11::text, $12::text, $13::text, $14::text, $15::text, $16::integer, $17::smallint, $18::bigint, $19::text,
-       $20::text
-     FROM message
-     RETURNING id
-   )
-   SELECT id FROM job`,
-);
-
-// The same over parallel arrays, one element per message: $1…$10 the messages' columns, $11…$20
-// their jobs'. Jobs join their message, so they too are inserted only after it.
-const insertMany = statement(
+// Parallel arrays, one element per message (one alone, several together): $1…$10 the messages'
+// columns (messageParams), $11…$20 their fan-out jobs' (jobParams, as firstJobOf makes them). Jobs
+// join their message, so each is inserted only after it.
+const insertMessages = statement(
   "insert_messages_with_jobs",
   `WITH message AS (
      INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
@@ -77,13 +59,14 @@ function messageWithJobParams(message: Message): unknown[] {
 
 /** Inserts a message and its fan-out job, with the other messages of its turn; rejects with the insert's own error. */
 export function makeMessageInsert(pool: pg.Pool): (message: Message) => Promise<void> {
+  async function insert(messages: Message[]): Promise<void> {
+    const rows = messages.map(messageWithJobParams);
+    await execute(pool, insertMessages, rows[0]!.map((_, column) => rows.map((row) => row[column])));
+  }
   return callTogetherEachTurn<Message, void>({
-    async alone(message) {
-      await execute(pool, insertOne, messageWithJobParams(message));
-    },
+    alone: (message) => insert([message]),
     async together(messages) {
-      const rows = messages.map(messageWithJobParams);
-      await execute(pool, insertMany, rows[0]!.map((_, column) => rows.map((row) => row[column])));
+      await insert(messages);
       return messages.map(() => undefined);
     },
     maxPerCall: MAX_MESSAGES_PER_STATEMENT,
