@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { rootCertificates } from "node:tls";
 
-import { Agent, type Dispatcher, ProxyAgent, request, Socks5ProxyAgent } from "undici";
+import { Agent, type Dispatcher, ProxyAgent, Socks5ProxyAgent } from "undici";
 
 import type { MtlsIdentity } from "../crypto/mtls-identity.ts";
 import { type AddressPolicy, assertSendableHost, makeGuardedLookup } from "../net/address-policy.ts";
+import { dispatchRequest } from "./dispatch-request.ts";
 
 /**
  * The one place Herald makes outbound HTTP requests: keep-alive connections (undici), no
@@ -89,30 +90,21 @@ export function makeHttpSender(options: HttpSenderOptions): HttpSender {
     async send(outbound) {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
-      // A timer cleared when the request ends, not AbortSignal.timeout: that one's timer lives on
-      // for the whole timeout after the response came, and at thousands of deliveries a second
-      // tens of thousands of them would sit in memory.
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new DOMException(`Request timed out after ${outbound.timeoutMs} ms`, "TimeoutError")), outbound.timeoutMs);
       try {
-        const hostname = new URL(outbound.url).hostname;
-        if (IP_LITERAL.test(hostname)) assertSendableHost(hostname, options.addressPolicy);
-        else if (options.proxyUrl) await checkViaProxy(hostname);
-        const response = await request(outbound.url, {
-          dispatcher: dispatcherFor(outbound.clientIdentity),
-          method: outbound.method as Dispatcher.HttpMethod,
+        const url = new URL(outbound.url);
+        if (IP_LITERAL.test(url.hostname)) assertSendableHost(url.hostname, options.addressPolicy);
+        else if (options.proxyUrl) await checkViaProxy(url.hostname);
+        const response = await dispatchRequest(dispatcherFor(outbound.clientIdentity), {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: outbound.method,
           headers: outbound.headers,
           body: outbound.body,
-          signal: deadline.signal,
-          headersTimeout: outbound.timeoutMs,
-          bodyTimeout: outbound.timeoutMs,
+          // The deadline covers the whole request, a name resolved through the proxy included.
+          timeoutMs: Math.max(1, Math.round(outbound.timeoutMs - (performance.now() - started))),
+          bodyLimit: options.responseBodyLimit,
         });
-        const body = await readLimited(response.body, options.responseBodyLimit);
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-        }
-        return { kind: "response", status: response.statusCode, headers, body, durationMs: elapsed() };
+        return { kind: "response", ...response, durationMs: elapsed() };
       } catch (error) {
         const described = describeError(error, outbound.timeoutMs);
         // Under TLS 1.3 a server that wants a client certificate closes the connection after the
@@ -121,28 +113,12 @@ export function makeHttpSender(options: HttpSenderOptions): HttpSender {
           described.message += " (if the receiver requires a client certificate, set the endpoint's mTLS identity)";
         }
         return { kind: "error", ...described, durationMs: elapsed() };
-      } finally {
-        clearTimeout(timer);
       }
     },
     async close() {
       await Promise.all([dispatcher, ...identityPools.values()].map((pool) => pool.close()));
     },
   };
-}
-
-async function readLimited(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    if (size < limit) chunks.push(buffer.subarray(0, limit - size));
-    size += buffer.length;
-    if (size >= limit) break;
-  }
-  // Drain (bounded) what we did not keep, so the keep-alive connection is reusable.
-  await body.dump({ limit: 1024 * 1024 }).catch(() => undefined);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** A readable, stable description of a failed request, for the attempt log. */
