@@ -363,11 +363,13 @@ export interface QueueStore {
   enqueueDeliveries(deliveries: DeliveryRequest[]): Promise<void>;
   /**
    * Records a finished attempt: inserts it, updates the destination and the endpoint's failure
-   * clock, and reschedules (without its rate slot) or removes the job, in one transaction. Returns the endpoint's
-   * firstFailureAt after the update. If the job's lease was lost the attempt is still recorded but
-   * the job is left to its new owner.
+   * clock, and reschedules (without its rate slot) or removes the job, in one transaction. For a
+   * failure (endpointHealth "failure") returns the endpoint's counters after the update, which decide
+   * whether it is disabled; otherwise null (a success or a manual attempt disables nothing, and
+   * SQLite saves a read on every delivery). If the job's lease was lost the attempt is still
+   * recorded but the job is left to its new owner.
    */
-  completeDelivery(job: Job, outcome: DeliveryOutcome): Promise<EndpointHealth>;
+  completeDelivery(job: Job, outcome: DeliveryOutcome): Promise<EndpointHealth | null>;
   /** Removes a claimed job without an attempt (message or endpoint gone, task done). */
   dropJob(job: Job): Promise<void>;
   /**

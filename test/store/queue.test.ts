@@ -95,7 +95,8 @@ for (const factory of STORES) {
       assert.equal(third.attempt, 3);
       const success = makeAttempt(message, endpoint.id, { createdAt: retryAt + 60_001, attemptNumber: 3 });
       const done = await store.completeDelivery(third, { attempt: success, destinationStatus: MESSAGE_STATUS.success, retryAt: null, endpointHealth: "success", failureWindowMs: NO_WINDOW_MS });
-      assert.deepEqual(done, { firstFailureAt: null, consecutiveFailures: 0, windowFailures: 1 });
+      assert.equal(done, null, "a success reports no counters");
+      assert.deepEqual([(await store.getEndpoint(app.id, endpoint.id))?.firstFailureAt, (await store.getEndpoint(app.id, endpoint.id))?.consecutiveFailures], [null, 0]);
       assert.equal(await store.nextJobDueAt(), null);
       assert.deepEqual(await store.queueStats(T0 * 2), { depth: 0, due: 0, oldestDueAt: null });
       assert.deepEqual(await store.claimJobs(10, lease(T0 * 2)), []);
@@ -208,7 +209,9 @@ for (const factory of STORES) {
         retryAt: null,
         endpointHealth: null, failureWindowMs: NO_WINDOW_MS,
       });
-      assert.deepEqual(result, { firstFailureAt: T0 + 1, consecutiveFailures: 1, windowFailures: 1 });
+      assert.equal(result, null, "a manual attempt reports no counters");
+      const untouched = await store.getEndpoint(app.id, endpoint.id);
+      assert.deepEqual([untouched?.firstFailureAt, untouched?.consecutiveFailures, untouched?.windowFailures], [T0 + 1, 1, 1]);
       const [after] = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
       assert.deepEqual([after.status, after.attemptCount], [MESSAGE_STATUS.success, 1]);
     });

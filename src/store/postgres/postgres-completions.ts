@@ -16,7 +16,7 @@ import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
  * Lock order: a call sorts its deliveries by endpoint, so two calls that touch the same endpoints
  * lock their rows in the same order.
  */
-export type CompleteDelivery = (job: Job, outcome: DeliveryOutcome) => Promise<EndpointHealth>;
+export type CompleteDelivery = (job: Job, outcome: DeliveryOutcome) => Promise<EndpointHealth | null>;
 
 /** Enough for a turn of a busy worker; a larger turn is sent as several calls. */
 const MAX_DELIVERIES_PER_CALL = 100;
@@ -111,7 +111,11 @@ export function makeCompleteDelivery(pool: pg.Pool): CompleteDelivery {
     maxPerCall: MAX_DELIVERIES_PER_CALL,
     compare: byEndpointThenJob,
   });
-  return (job, outcome) => complete(completionParams(job, outcome));
+  // The function returns the counters always; the contract (store.ts) gives them for failures only.
+  return async (job, outcome) => {
+    const health = await complete(completionParams(job, outcome));
+    return outcome.endpointHealth === "failure" ? health : null;
+  };
 }
 
 function byEndpointThenJob(a: CompletionParams, b: CompletionParams): number {

@@ -10,10 +10,13 @@ import type { Db } from "./sqlite-database.ts";
  * on the next turn (setImmediate), and every promise settles once that commit is done: a caller
  * still only hears of success once its write is durable.
  *
- * Each write runs in a savepoint of its own (better-sqlite3 nests a transaction function called
- * inside another as SAVEPOINT ... RELEASE), so one that throws — a duplicate eventId, say — is
- * rolled back alone and rejects alone; the others commit. If the commit itself fails, every write
- * in the group rejects.
+ * A write is all or nothing, and one that throws (a duplicate eventId, say) rejects alone while
+ * the others commit. The writes first run one after the other with nothing around them; if one
+ * throws, the whole transaction is rolled back and the group runs again with each write in a
+ * savepoint of its own, so only that one is undone. Failures are rare, and the savepoints (two
+ * statements per write) were a few percent of the hot path. A write therefore needs no
+ * transaction of its own, and must have no effect outside the database, as it may run twice. If
+ * the commit itself fails, every write in the group rejects.
  */
 export type GroupCommit = <T>(write: () => T) => Promise<T>;
 
@@ -25,11 +28,29 @@ interface PendingWrite {
 
 type WriteResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** What a write threw, as it leaves the optimistic pass: not the commit failing. */
+class WriteFailed extends Error {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    super("a write of the group failed");
+    this.error = error;
+  }
+}
+
 export function makeGroupCommit(db: Db): GroupCommit {
   let pending: PendingWrite[] = [];
 
+  const runTogether = db.transaction((writes: PendingWrite[]): WriteResult[] =>
+    writes.map((item) => {
+      try {
+        return { ok: true, value: item.write() };
+      } catch (error) {
+        throw new WriteFailed(error);
+      }
+    }),
+  );
   const inSavepoint = db.transaction((write: () => unknown) => write());
-  const runAll = db.transaction((writes: PendingWrite[]): WriteResult[] =>
+  const runEachInSavepoint = db.transaction((writes: PendingWrite[]): WriteResult[] =>
     writes.map((item) => {
       try {
         return { ok: true, value: inSavepoint(item.write) };
@@ -39,12 +60,22 @@ export function makeGroupCommit(db: Db): GroupCommit {
     }),
   );
 
+  function run(writes: PendingWrite[]): WriteResult[] {
+    try {
+      return runTogether.immediate(writes);
+    } catch (error) {
+      if (!(error instanceof WriteFailed)) throw error;
+      if (writes.length === 1) return [{ ok: false, error: error.error }];
+      return runEachInSavepoint.immediate(writes);
+    }
+  }
+
   function flush(): void {
     const writes = pending;
     pending = [];
     let results: WriteResult[];
     try {
-      results = runAll.immediate(writes);
+      results = run(writes);
     } catch (error) {
       for (const item of writes) item.reject(error);
       return;

@@ -24,13 +24,14 @@ export function makeMessageStore({ db, statements, groupCommit }: SqliteContext,
   }));
 
   // The message and its fan-out job commit together: once createMessage resolves, the message is
-  // durable and some worker will fan it out (the job is due at the message's creation time).
-  const createTx = db.transaction((message: Message) => {
+  // durable and some worker will fan it out (the job is due at the message's creation time). Both
+  // writes run in the group commit's transaction (group-commit.ts), which makes each all or nothing.
+  function insertWithJob(message: Message): void {
     st().insert.run(messageToRow(message));
     insertJob(queue(), firstJobOf(message));
-  });
+  }
 
-  const createForEndpointTx = db.transaction((message: Message, endpointId: string) => {
+  function insertForEndpoint(message: Message, endpointId: string): void {
     st().insert.run(messageToRow(message));
     queue().upsertPendingDestination.run({
       msg_id: message.id,
@@ -40,7 +41,7 @@ export function makeMessageStore({ db, statements, groupCommit }: SqliteContext,
       updated_at: message.createdAt,
     });
     insertJob(queue(), firstJobOf(message, endpointId));
-  });
+  }
 
   const expungeTx = db.transaction((appId: string, msgId: string) => {
     st().expungePayload.run(appId, msgId);
@@ -49,10 +50,10 @@ export function makeMessageStore({ db, statements, groupCommit }: SqliteContext,
 
   return {
     async createMessage(message) {
-      await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => createTx(message)));
+      await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => insertWithJob(message)));
     },
     async createMessageForEndpoint(message, endpointId) {
-      await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => createForEndpointTx(message, endpointId)));
+      await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => insertForEndpoint(message, endpointId)));
     },
     async getMessage(appId, idOrEventId) {
       const row = st().byId.get(appId, idOrEventId) ?? st().byEventId.get(appId, idOrEventId);

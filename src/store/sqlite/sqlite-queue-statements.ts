@@ -55,8 +55,10 @@ export function prepareQueueStatements(db: Db) {
       `SELECT * FROM queue WHERE lane = @lane AND (msg_id, id) > (@msg_id, @id) ORDER BY msg_id, id LIMIT @limit`,
     ),
     isLeased: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM queue WHERE id = ? AND lease_token = ?"),
-    lease: db.prepare<{ id: number; run_at: number; lease_token: string }>(
-      "UPDATE queue SET run_at = @run_at, lease_token = @lease_token WHERE id = @id",
+    // The jobs of one claim, as a JSON array of [id, token]: one statement rather than one per job.
+    lease: db.prepare<{ leases: string; run_at: number }>(
+      `UPDATE queue SET run_at = @run_at, lease_token = claimed.value ->> 1
+       FROM json_each(@leases) AS claimed WHERE queue.id = claimed.value ->> 0`,
     ),
     deleteLeased: db.prepare<[number, string]>("DELETE FROM queue WHERE id = ? AND lease_token = ?"),
     // A retry, or a job put back, gives up its rate slot: it reserves a new one when claimed again.

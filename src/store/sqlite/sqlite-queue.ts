@@ -12,7 +12,8 @@ import { insertJob, newLeaseToken } from "./sqlite-queue-statements.ts";
  * transaction: it takes the database write lock up front, so two processes claiming at once are
  * serialized (the second waits up to busy_timeout) instead of both reading the same due rows or
  * failing with SQLITE_BUSY when upgrading a read transaction. The writes of the delivery hot path
- * share their transaction with the others asked for in the same turn (group-commit.ts).
+ * share their transaction with the others asked for in the same turn (group-commit.ts), which
+ * makes each of them all or nothing: the functions below have no transaction of their own.
  */
 export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => QueueStatements): QueueStore {
   const st = lazy(() => ({
@@ -60,13 +61,11 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
 
   /** Leases rows for `lease`: run_at moves to the end of the lease and each gets a fresh token. */
   function leaseRows(rows: DbJob[], lease: Lease): Job[] {
-    const q = queue();
+    if (rows.length === 0) return [];
     const runAt = lease.now + lease.leaseMs;
-    return rows.map((row) => {
-      const token = newLeaseToken(lease.workerId);
-      q.lease.run({ id: row.id, run_at: runAt, lease_token: token });
-      return rowToJob({ ...row, run_at: runAt, lease_token: token });
-    });
+    const leased = rows.map((row) => ({ ...row, run_at: runAt, lease_token: newLeaseToken(lease.workerId) }));
+    queue().lease.run({ leases: JSON.stringify(leased.map((row) => [row.id, row.lease_token])), run_at: runAt });
+    return leased.map(rowToJob);
   }
 
   /** Due jobs, oldest first: the unlaned ones and the lane heads, merged. */
@@ -78,18 +77,18 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
     return [...unlaned, ...heads].sort((a, b) => a.run_at - b.run_at || a.id - b.id).slice(0, limit);
   }
 
-  const claimTx = db.transaction((limit: number, lease: Lease): Job[] => leaseRows(selectDue(limit, lease.now), lease));
+  const claimDue = (limit: number, lease: Lease): Job[] => leaseRows(selectDue(limit, lease.now), lease);
 
-  const claimFollowersTx = db.transaction((head: Job, limit: number, lease: Lease): Job[] => {
+  const claimFollowers = (head: Job, limit: number, lease: Lease): Job[] => {
     const q = queue();
     if (head.lane === null || head.msgId === null || !q.isLeased.get(head.id, head.leaseToken)) return [];
     const rows = q.laneFollowers.all({ lane: head.lane, msg_id: head.msgId, id: head.id, limit });
     // A batch must be contiguous in the lane: stop at the first job someone else holds.
     const held = rows.findIndex((row) => row.lease_token !== null && row.run_at > lease.now);
     return leaseRows(held === -1 ? rows : rows.slice(0, held), lease);
-  });
+  };
 
-  const fanOutTx = db.transaction((job: Job, targets: FanOutTarget[], lease: Lease, claimLimit: number): Job[] => {
+  const writeFanOut = (job: Job, targets: FanOutTarget[], lease: Lease, claimLimit: number): Job[] => {
     if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
     const msgId = job.msgId;
     const q = queue();
@@ -125,9 +124,9 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
       if (sendNow) claimed.push(rowToJob({ id, ...row, rate_slot_at: null }));
     }
     return claimed;
-  });
+  };
 
-  const enqueueTx = db.transaction((deliveries: DeliveryRequest[]) => {
+  const enqueue = (deliveries: DeliveryRequest[]) => {
     const q = queue();
     for (const delivery of deliveries) {
       // No "now" is passed in, so the destination's updated_at is the time the delivery is due.
@@ -151,9 +150,9 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
         lease_token: null,
       });
     }
-  });
+  };
 
-  const completeTx = db.transaction((job: Job, outcome: DeliveryOutcome): EndpointHealth => {
+  const complete = (job: Job, outcome: DeliveryOutcome): EndpointHealth | null => {
     const q = queue();
     const { attempt } = outcome;
     st().insertAttempt.run(attemptToRow(attempt));
@@ -182,56 +181,55 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
     }
 
     if (outcome.endpointHealth === "success") st().endpointSucceeded.run(attempt.endpointId);
-    else if (outcome.endpointHealth === "failure") {
-      st().endpointFailed.run({ id: attempt.endpointId, at: attempt.createdAt, window: outcome.failureWindowMs });
-    }
+    if (outcome.endpointHealth !== "failure") return null;
+    st().endpointFailed.run({ id: attempt.endpointId, at: attempt.createdAt, window: outcome.failureWindowMs });
     return rowToEndpointHealth(st().endpointHealth.get(attempt.endpointId));
-  });
+  };
 
-  const abandonTx = db.transaction((job: Job, at: number) => {
+  const abandon = (job: Job, at: number) => {
     if (queue().deleteLeased.run(job.id, job.leaseToken).changes === 0) return;
     st().failDestination.run({ msg_id: job.msgId, endpoint_id: job.endpointId, updated_at: at });
-  });
+  };
 
   const extendTx = db.transaction((jobs: Job[], until: number) => {
     const q = queue();
     for (const job of jobs) q.extend.run({ id: job.id, lease_token: job.leaseToken, run_at: until });
   });
 
-  const releaseTx = db.transaction((jobs: Job[], runAt: number) => {
+  const release = (jobs: Job[], runAt: number) => {
     const q = queue();
     for (const job of jobs) q.release.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt });
-  });
+  };
 
   return {
     async claimJobs(limit, lease) {
       if (limit <= 0) return [];
-      return groupCommit(() => claimTx(Math.floor(limit), lease));
+      return groupCommit(() => claimDue(Math.floor(limit), lease));
     },
     async fanOut(job, targets, lease, claimLimit = Infinity) {
-      return groupCommit(() => fanOutTx(job, targets, lease, claimLimit));
+      return groupCommit(() => writeFanOut(job, targets, lease, claimLimit));
     },
     async claimLaneFollowers(head, limit, lease) {
       if (head.lane === null || limit <= 0) return [];
-      return groupCommit(() => claimFollowersTx(head, Math.floor(limit), lease));
+      return groupCommit(() => claimFollowers(head, Math.floor(limit), lease));
     },
     async enqueueDeliveries(deliveries) {
-      if (deliveries.length > 0) await groupCommit(() => enqueueTx(deliveries));
+      if (deliveries.length > 0) await groupCommit(() => enqueue(deliveries));
     },
     async completeDelivery(job, outcome) {
-      return groupCommit(() => completeTx(job, outcome));
+      return groupCommit(() => complete(job, outcome));
     },
     async dropJob(job) {
       await groupCommit(() => queue().deleteLeased.run(job.id, job.leaseToken));
     },
     async abandonDelivery(job, at) {
-      await groupCommit(() => abandonTx(job, at));
+      await groupCommit(() => abandon(job, at));
     },
     async extendLeases(jobs, until) {
       if (jobs.length > 0) extendTx.immediate(jobs, until);
     },
     async releaseJobs(jobs, runAt) {
-      if (jobs.length > 0) await groupCommit(() => releaseTx(jobs, runAt));
+      if (jobs.length > 0) await groupCommit(() => release(jobs, runAt));
     },
     async postponeJob(job, runAt) {
       return groupCommit(() => queue().postpone.run({ id: job.id, lease_token: job.leaseToken, run_at: runAt }).changes === 1);
