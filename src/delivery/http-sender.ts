@@ -101,7 +101,7 @@ export function makeHttpSender(options: HttpSenderOptions): HttpSender {
           headers: outbound.headers,
           body: outbound.body,
           // The deadline covers the whole request, a name resolved through the proxy included.
-          timeoutMs: Math.max(1, Math.round(outbound.timeoutMs - (performance.now() - started))),
+          timeoutMs: Math.max(1, outbound.timeoutMs - elapsed()),
           bodyLimit: options.responseBodyLimit,
         });
         return { kind: "response", ...response, durationMs: elapsed() };
