@@ -345,13 +345,16 @@ export interface QueueStore {
    */
   claimJobs(limit: number, lease: Lease): Promise<Job[]>;
   /**
-   * Replaces a claimed fanout job by one scheduled delivery per target, creating pending
-   * destinations, in one transaction. Unordered deliveries without delay come back already claimed
-   * with `lease`, so the caller can send at once, up to `claimLimit` of them (the caller's room);
-   * the rest of those are queued unclaimed and due now, for any worker. Ordered or delayed ones are
-   * queued unclaimed, due at now + delayMs. Returns [] if the fanout job's lease was lost.
+   * Queues one scheduled delivery per target of a claimed fanout job and creates their pending
+   * destinations, in one transaction; unless `moreToCome` (a fan-out written in parts), the fanout
+   * job is deleted in it too. A target whose message already has a destination there gets neither
+   * (an earlier run of this fan-out, cut short, queued it; of duplicate targets the first counts).
+   * Unordered deliveries without delay come back already claimed with `lease`, so the caller can
+   * send at once, up to `claimLimit` of them (the caller's room); the rest of those are queued
+   * unclaimed and due now, for any worker. Ordered or delayed ones are queued unclaimed, due at
+   * now + delayMs. Returns [] and writes nothing if the fanout job's lease was lost.
    */
-  fanOut(job: Job, targets: FanOutTarget[], lease: Lease, claimLimit?: number): Promise<Job[]>;
+  fanOut(job: Job, targets: FanOutTarget[], lease: Lease, claimLimit?: number, options?: { moreToCome?: boolean }): Promise<Job[]>;
   /**
    * Claims up to `limit` further jobs of a claimed lane head's lane, in message order, due or not
    * (they are what a batch carries along with its head). A batch stays contiguous: the run stops at

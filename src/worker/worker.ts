@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Job } from "../store/store.ts";
 import { type PreloadedDelivery, runDeliverJob } from "./deliver-job.ts";
 import { makeEndpointListings } from "./endpoint-listings.ts";
-import { runFanoutJob } from "./fanout-job.ts";
+import { type FanOutStarts, runFanoutJob } from "./fanout-job.ts";
 import { makeFanOutReads } from "./fanout-reads.ts";
 import { makeLookups } from "./lookups.ts";
 import { makeMessageReads } from "./message-reads.ts";
@@ -138,21 +138,31 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     inFlight.add(promise);
   }
 
+  /**
+   * A fan-out claims only what there is room for: the rest stay in the queue, due now, for any
+   * worker. With its last part the fan-out's own slot counts as room (it frees as the deliveries
+   * start), so a message with one endpoint always goes on to its delivery here, with no release
+   * and second claim.
+   */
+  function fanOutStarts(claimedAt: number): FanOutStarts {
+    const room = (last: boolean) => roomLeft() + (last ? 1 : 0);
+    return {
+      room,
+      async start(deliveries, last) {
+        // Room taken meanwhile by other jobs or kept for a claim under way: hand the excess back.
+        const startable = room(last);
+        for (const delivery of deliveries.slice(0, startable)) track(delivery.job, claimedAt, delivery);
+        if (deliveries.length > startable) await store.releaseJobs(deliveries.slice(startable).map((delivery) => delivery.job), deps.clock.now());
+      },
+    };
+  }
+
   async function runJob(job: Job, claimedAt: number, preloaded?: PreloadedDelivery): Promise<void> {
     switch (job.kind) {
       case "deliver":
         return runDeliverJob(deps, job, preloaded);
-      case "fanout": {
-        // Claims only what there is room for: the rest stay in the queue, due now, for any worker.
-        // The fan-out's own slot counts as room (it frees as the deliveries start), so a message
-        // with one endpoint always goes on to its delivery here, with no release and second claim.
-        const deliveries = await runFanoutJob(deps, job, roomLeft() + 1, claimedAt);
-        // Room taken meanwhile by other jobs or kept for a claim under way: hand the excess back.
-        const room = roomLeft() + 1;
-        for (const delivery of deliveries.slice(0, room)) track(delivery.job, claimedAt, delivery);
-        if (deliveries.length > room) await store.releaseJobs(deliveries.slice(room).map((delivery) => delivery.job), deps.clock.now());
-        return;
-      }
+      case "fanout":
+        return runFanoutJob(deps, job, claimedAt, fanOutStarts(claimedAt));
       case "task":
         return runBackgroundTaskJob(deps, job);
       default: {

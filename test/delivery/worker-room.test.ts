@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, test } from "node:test";
 
 import type { Job, Store } from "../../src/store/store.ts";
+import { FAN_OUT_PART_SIZE } from "../../src/worker/fanout-job.ts";
 import { startTestHerald, type TestHerald } from "../helpers/herald.ts";
 import { waitUntil } from "./support.ts";
 
@@ -11,7 +12,8 @@ import { waitUntil } from "./support.ts";
  * How the worker fills its room (HERALD_WORKER_CONCURRENCY). A fan-out's own slot passes to its
  * deliveries, so a message to one endpoint goes from its fan-out straight to its delivery even
  * when the worker is full, instead of the delivery being queued, released and claimed a second
- * time; and however fan-outs and claims interleave, no more requests are in flight than the room.
+ * time; however fan-outs and claims interleave, no more requests are in flight than the room; and
+ * a large fan-out's deliveries start with its first part.
  * The store is the real one, wrapped only to see the jobs claimed and released through it.
  */
 describe("worker: room", () => {
@@ -24,11 +26,15 @@ describe("worker: room", () => {
     server = null;
   });
 
-  /** A receiver that answers every request after `delayMs` and counts how many it holds at once. */
+  /**
+   * A receiver that answers every request after `delayMs` and counts how many it holds at once,
+   * and which URLs (path and query) it got.
+   */
   async function startCountingReceiver(delayMs: number) {
-    const counts = { received: 0, open: 0, mostOpen: 0 };
+    const counts = { received: 0, open: 0, mostOpen: 0, urls: [] as string[] };
     server = createServer((request, response) => {
       counts.received += 1;
+      counts.urls.push(request.url ?? "");
       counts.open += 1;
       counts.mostOpen = Math.max(counts.mostOpen, counts.open);
       request.resume();
@@ -97,5 +103,34 @@ describe("worker: room", () => {
     assert.ok(receiver.counts.mostOpen > 1, "requests never overlapped: the test did not fill the room");
     // Deliveries beyond a fan-out's room stay queued (or go back) and are claimed by the loop.
     assert.ok(seen.claimed.includes("deliver"));
+  });
+
+  test("a fan-out to more endpoints than one part starts delivering before its last part is written, and reaches each endpoint once", async () => {
+    h = await startTestHerald({ env: { HERALD_WORKER_CONCURRENCY: "50" } });
+    const receiver = await startCountingReceiver(0);
+    const app = await h.svix.application.create({ name: "Parts" });
+    const endpoints = FAN_OUT_PART_SIZE + 5;
+    for (let from = 0; from < endpoints; from += 50) {
+      const batch = Array.from({ length: Math.min(50, endpoints - from) }, (_, i) => from + i);
+      await Promise.all(batch.map((i) => h!.svix.endpoint.create(app.id, { url: `${receiver.url}?endpoint=${i}` })));
+    }
+    // The last part is held back until a delivery has arrived: written all at once, the fan-out
+    // would never deliver anything.
+    const parts: boolean[] = [];
+    const store = h.herald.store;
+    const { fanOut } = store;
+    store.fanOut = async (job, targets, lease, claimLimit, options) => {
+      parts.push(options?.moreToCome ?? false);
+      if (!options?.moreToCome) await waitUntil("a delivery before the last part", async () => receiver.counts.received > 0);
+      return fanOut(job, targets, lease, claimLimit, options);
+    };
+
+    await h.svix.message.create(app.id, { eventType: "x.y", payload: {} });
+    await waitUntil("every delivery", async () => receiver.counts.received >= endpoints, 60_000);
+    await h.herald.worker!.drain();
+
+    assert.deepEqual(parts, [true, false]);
+    assert.equal(receiver.counts.received, endpoints);
+    assert.equal(new Set(receiver.counts.urls).size, endpoints, "an endpoint got two deliveries");
   });
 });

@@ -121,6 +121,26 @@ for (const factory of STORES) {
       assert.equal(next.msgId, m2.id);
     });
 
+    test("a fan-out written in parts holds later messages' lane jobs until its last part, not its own", async () => {
+      const secondOrdered = makeEndpoint(app.id, { createdAt: T0 + 2, options: { ordering: "fifo" } });
+      await store.createEndpoint(secondOrdered);
+      const [m1, m2] = [0, 1].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
+      for (const message of [m1, m2]) await store.createMessage(message);
+      const [fan1, fan2] = await store.claimJobs(10, lease(T0 + 10));
+      await store.fanOut(fan2, [target(ordered.id, { ordered: true })], lease(T0 + 11));
+
+      // m1's first part reaches `ordered`, its second is still to come.
+      await store.fanOut(fan1, [target(ordered.id, { ordered: true })], lease(T0 + 12), Infinity, { moreToCome: true });
+      const [own, ...none] = await store.claimJobs(10, lease(T0 + 13));
+      assert.deepEqual([own.msgId, own.lane, none.length], [m1.id, ordered.id, 0], "m1's own lane job runs; m2's waits for m1's fan-out");
+      await store.completeDelivery(own, outcome(own, T0 + 14, null));
+      assert.deepEqual(await store.claimJobs(10, lease(T0 + 15)), []);
+
+      await store.fanOut(fan1, [target(secondOrdered.id, { ordered: true })], lease(T0 + 16));
+      const claimed = await store.claimJobs(10, lease(T0 + 17));
+      assert.deepEqual(claimed.map((job) => [job.msgId, job.lane]).sort(), [[m1.id, secondOrdered.id], [m2.id, ordered.id]].sort());
+    });
+
     test("claimLaneFollowers claims the rest of the lane in order, due or not, up to the limit", async () => {
       const messages = [0, 1, 2, 3, 4].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
       await enqueueOrdered(messages.slice(0, 2));

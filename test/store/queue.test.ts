@@ -254,6 +254,35 @@ for (const factory of STORES) {
       assert.deepEqual(destinations.map((destination) => destination.status), Array(5).fill(MESSAGE_STATUS.pending));
     });
 
+    test("fanOut in parts: the fanout job stays until the last part, and a run cut short is taken up where it stopped", async () => {
+      const endpointIds = Array.from({ length: 6 }, (_, i) => newId("endpoint", T0 + i));
+      const message = makeMessage(app.id);
+      await store.createMessage(message);
+      const [fanout] = await store.claimJobs(1, lease(T0));
+
+      // The first part of worker-a's run; worker-a stops there.
+      const first = await store.fanOut(fanout, endpointIds.slice(0, 2).map((id) => target(id)), lease(T0 + 1), Infinity, { moreToCome: true });
+      assert.deepEqual(first.map((job) => job.endpointId), endpointIds.slice(0, 2));
+      assert.equal((await store.queueStats(T0 + 1)).depth, 3, "the fanout job and the first part's deliveries");
+
+      // Its lease runs out; worker-b claims the fan-out (not yet the deliveries: they are leased
+      // to worker-a from a later time) and runs it all again.
+      const [again] = await store.claimJobs(10, lease(T0 + LEASE_MS, "worker-b"));
+      assert.equal(again.id, fanout.id);
+      assert.deepEqual(await store.fanOut(fanout, [target(endpointIds[2])], lease(T0 + LEASE_MS)), [], "worker-a lost its lease: nothing is written");
+      const retaken = await store.fanOut(again, endpointIds.slice(0, 4).map((id) => target(id)), lease(T0 + LEASE_MS + 1, "worker-b"), Infinity, { moreToCome: true });
+      assert.deepEqual(retaken.map((job) => job.endpointId), endpointIds.slice(2, 4), "the endpoints the first run queued are skipped");
+      const last = await store.fanOut(again, endpointIds.slice(4).map((id) => target(id)), lease(T0 + LEASE_MS + 2, "worker-b"));
+      assert.deepEqual(last.map((job) => job.endpointId), endpointIds.slice(4));
+
+      // One delivery and one destination per endpoint, and no fanout job left.
+      assert.equal((await store.queueStats(T0 + LEASE_MS + 2)).depth, 6);
+      const deliveries = await store.claimJobs(20, lease(T0 + 3 * LEASE_MS));
+      assert.deepEqual(deliveries.map((job) => [job.kind, job.endpointId]).sort(), endpointIds.map((id) => ["deliver", id]).sort());
+      const destinations = (await store.listDestinationsByMessage(app.id, message.id, pageReq(10))).items;
+      assert.deepEqual(destinations.map((d) => d.endpointId).sort(), [...endpointIds].sort());
+    });
+
     test("background tasks: create queues a task job; get, update, list", async () => {
       const tasks: BackgroundTask[] = [];
       for (let i = 0; i < 5; i++) {

@@ -17,9 +17,9 @@ for (const factory of STORES) {
     let store: Store;
     let cleanup: () => Promise<void>;
     let app: Application;
-    const calls = { getMessagesByIds: [] as number[], listAllEndpoints: [] as string[] };
+    const calls = { getMessagesByIds: [] as number[], listEndpoints: [] as string[] };
     /** The store as the worker sees it, counting; `failNext` makes the next call of each kind fail. */
-    let counted: Pick<Store, "getMessagesByIds" | "listAllEndpoints">;
+    let counted: Pick<Store, "getMessagesByIds" | "listEndpoints">;
     const failNext = { read: false, listing: false };
 
     beforeEach(async () => {
@@ -27,7 +27,7 @@ for (const factory of STORES) {
       app = makeApp();
       await store.createApplication(app);
       calls.getMessagesByIds = [];
-      calls.listAllEndpoints = [];
+      calls.listEndpoints = [];
       counted = {
         getMessagesByIds: (refs) => {
           calls.getMessagesByIds.push(refs.length);
@@ -37,13 +37,13 @@ for (const factory of STORES) {
           }
           return store.getMessagesByIds(refs);
         },
-        listAllEndpoints: (appId) => {
-          calls.listAllEndpoints.push(appId);
+        listEndpoints: (appId, page) => {
+          calls.listEndpoints.push(page.iterator === null ? appId : `${appId} after ${page.iterator}`);
           if (failNext.listing) {
             failNext.listing = false;
             return Promise.reject(new Error("listing failed"));
           }
-          return store.listAllEndpoints(appId);
+          return store.listEndpoints(appId, page);
         },
       };
     });
@@ -81,6 +81,8 @@ for (const factory of STORES) {
       assert.deepEqual(calls.getMessagesByIds, [2, 1]);
     });
 
+    const ids = (page: { items: { id: string }[] }) => page.items.map((endpoint) => endpoint.id);
+
     test("fan-outs claimed together share one listing; a later claim lists again and sees what changed", async () => {
       const existing = makeEndpoint(app.id, { uid: "existing" });
       await store.createEndpoint(existing);
@@ -89,24 +91,39 @@ for (const factory of STORES) {
       const listings = makeEndpointListings(counted);
 
       const claimed = listings.stamp();
-      const firstFanOut = await listings.list(app.id, claimed);
-      const secondFanOut = await listings.list(app.id, claimed);
-      assert.deepEqual(firstFanOut.map((endpoint) => endpoint.id), [existing.id]);
+      const firstFanOut = await listings.page(app.id, null, 10, claimed);
+      const secondFanOut = await listings.page(app.id, null, 10, claimed);
+      assert.deepEqual(ids(firstFanOut), [existing.id]);
+      assert.equal(firstFanOut.done, true);
       assert.equal(secondFanOut, firstFanOut, "the same listing");
-      assert.deepEqual(await listings.list(other.id, claimed), [], "each application has its own");
-      assert.deepEqual(calls.listAllEndpoints, [app.id, other.id]);
+      assert.deepEqual(ids(await listings.page(other.id, null, 10, claimed)), [], "each application has its own");
+      assert.deepEqual(calls.listEndpoints, [app.id, other.id]);
 
       // Created after that listing was sent: a job claimed now must see it.
       const added = makeEndpoint(app.id, { uid: "added", createdAt: T0 + 2 });
       await store.createEndpoint(added);
       const claimedLater = listings.stamp();
-      const later = await listings.list(app.id, claimedLater);
-      assert.deepEqual(later.map((endpoint) => endpoint.id).sort(), [existing.id, added.id].sort());
-      assert.deepEqual(calls.listAllEndpoints, [app.id, other.id, app.id]);
+      const later = await listings.page(app.id, null, 10, claimedLater);
+      assert.deepEqual(ids(later), [existing.id, added.id]);
+      assert.deepEqual(calls.listEndpoints, [app.id, other.id, app.id]);
 
       // The newer listing also serves a job of the earlier claim (sent after it too).
-      assert.equal(await listings.list(app.id, claimed), later);
-      assert.equal(calls.listAllEndpoints.length, 3);
+      assert.equal(await listings.page(app.id, null, 10, claimed), later);
+      assert.equal(calls.listEndpoints.length, 3);
+    });
+
+    test("pages: in id order, each listed once for the fan-outs claimed before it", async () => {
+      const endpoints = [0, 1, 2].map((i) => makeEndpoint(app.id, { uid: `e${i}`, createdAt: T0 + i }));
+      for (const endpoint of endpoints) await store.createEndpoint(endpoint);
+      const listings = makeEndpointListings(counted);
+      const claimed = listings.stamp();
+
+      const first = await listings.page(app.id, null, 2, claimed);
+      assert.deepEqual([ids(first), first.done], [endpoints.slice(0, 2).map((e) => e.id), false]);
+      const second = await listings.page(app.id, first.iterator, 2, claimed);
+      assert.deepEqual([ids(second), second.done], [[endpoints[2].id], true]);
+      assert.equal(await listings.page(app.id, first.iterator, 2, claimed), second, "another fan-out of the claim shares the page");
+      assert.deepEqual(calls.listEndpoints, [app.id, `${app.id} after ${first.iterator}`]);
     });
 
     test("a failed listing fails the fan-outs that shared it, and the next one lists again", async () => {
@@ -114,10 +131,10 @@ for (const factory of STORES) {
       const listings = makeEndpointListings(counted);
       const claimed = listings.stamp();
       failNext.listing = true;
-      const failing = [listings.list(app.id, claimed), listings.list(app.id, claimed)];
+      const failing = [listings.page(app.id, null, 10, claimed), listings.page(app.id, null, 10, claimed)];
       for (const listing of failing) await assert.rejects(listing, /listing failed/);
-      assert.equal((await listings.list(app.id, claimed)).length, 1);
-      assert.equal(calls.listAllEndpoints.length, 2);
+      assert.equal((await listings.page(app.id, null, 10, claimed)).items.length, 1);
+      assert.equal(calls.listEndpoints.length, 2);
     });
   });
 }

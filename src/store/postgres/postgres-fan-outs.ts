@@ -6,13 +6,14 @@ import { columnList, JOB_COLUMNS } from "./postgres-rows.ts";
 import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
 
 /**
- * fanOut's call of herald_fan_out (migrations/postgres/0004_delivery_functions.sql), with the
+ * fanOut's call of herald_fan_out (migrations/postgres/0007_fan_out_parts.sql), with the
  * fan-outs asked for in one turn of the event loop sent together as one call of herald_fan_outs
- * (0006_fan_outs.sql; postgres-turn-calls.ts: a call that fails is retried one fan-out at a time).
+ * (both as 0007 left them; postgres-turn-calls.ts: a call that fails is retried one fan-out at a
+ * time).
  * The fan-outs a worker claimed together read their messages together and share one listing of
  * endpoints (src/worker), so they are ready, and ask, in the same turn.
  *
- * Lock order: each fan-out deletes its own fanout job and inserts rows for its own message, so two
+ * Lock order: each fan-out locks (or deletes) its own fanout job and inserts rows for its own message, so two
  * calls share no rows; they are sorted by job id all the same.
  */
 export interface FanOutCall {
@@ -28,6 +29,7 @@ export interface FanOutCall {
   target_run_ats: number[];
   target_send_now: boolean[];
   notify_channel: string | null;
+  more_to_come: boolean;
 }
 
 /** herald_fan_out's parameters in its order. */
@@ -44,6 +46,7 @@ const PARAMETER_ORDER = [
   "target_run_ats",
   "target_send_now",
   "notify_channel",
+  "more_to_come",
 ] as const satisfies ReadonlyArray<keyof FanOutCall>;
 
 /** Enough for one claim of fan-outs; a larger turn is sent as several calls. */
@@ -51,7 +54,7 @@ const MAX_FAN_OUTS_PER_CALL = 100;
 
 const fanOutOne = statement<DbJob>(
   "fan_out",
-  `SELECT ${columnList(JOB_COLUMNS)} FROM herald_fan_out($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+  `SELECT ${columnList(JOB_COLUMNS)} FROM herald_fan_out($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 );
 
 const fanOutMany = statement<DbJob & { item: number }>(

@@ -125,22 +125,6 @@ const st = {
   ),
 };
 
-/** Puts RETURNING rows back in the order of the endpoint ids they were inserted for (duplicates allowed). */
-function inEndpointOrder(rows: DbJob[], endpointIds: string[]): DbJob[] {
-  const byEndpoint = new Map<string, DbJob[]>();
-  for (const row of rows) {
-    const list = byEndpoint.get(row.endpoint_id ?? "");
-    if (list) list.push(row);
-    else byEndpoint.set(row.endpoint_id ?? "", [row]);
-  }
-  for (const list of byEndpoint.values()) list.sort((a, b) => a.id - b.id);
-  return endpointIds.map((endpointId) => {
-    const row = byEndpoint.get(endpointId)?.shift();
-    if (!row) throw new Error(`fanOut: no job came back for endpoint ${endpointId}`);
-    return row;
-  });
-}
-
 export function makeQueueStore({ pool }: PostgresContext): QueueStore {
   const completeDelivery = makeCompleteDelivery(pool);
   const fanOut = makeFanOutCall(pool);
@@ -152,7 +136,7 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
     },
 
     // One function call however many targets: each list is bound as one array.
-    async fanOut(job: Job, targets: FanOutTarget[], lease: Lease, claimLimit = Infinity) {
+    async fanOut(job: Job, targets: FanOutTarget[], lease: Lease, claimLimit = Infinity, options: { moreToCome?: boolean } = {}) {
       if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
       // Sent at once by the caller while it has room, or queued: ordered ones wait for their turn
       // in the lane, delayed ones (a batch waiting for more messages) for their time.
@@ -161,10 +145,10 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
       const dueAt = targets.map((t) => lease.now + Math.max(0, t.delayMs));
       // Jobs due now and left unclaimed (lane jobs, deliveries beyond the room) are work for any worker.
       const notify = targets.some((t, i) => !sendNow[i] && t.delayMs <= 0);
-      // One round trip (with the other fan-outs of this turn): herald_fan_out deletes the fanout
-      // job under its lease token, upserts the destinations, queues one job per target and returns
-      // those claimed for the caller; nothing if the lease was lost. Called even without targets:
-      // deleting the fanout job is part of the fan-out.
+      // One round trip (with the other fan-outs of this turn): herald_fan_out checks (or, for the
+      // last part, deletes) the fanout job under its lease token, creates the destinations, queues
+      // one job per target that had none and returns those claimed for the caller; nothing if the
+      // lease was lost. Called even without targets: deleting the fanout job is part of the fan-out.
       const rows = await fanOut({
         fanout_id: job.id,
         fanout_lease_token: job.leaseToken,
@@ -178,10 +162,10 @@ export function makeQueueStore({ pool }: PostgresContext): QueueStore {
         target_run_ats: targets.map((t, i) => (sendNow[i] ? lease.now + lease.leaseMs : dueAt[i])),
         target_send_now: sendNow,
         notify_channel: notify ? WORK_CHANNEL : null,
+        more_to_come: options.moreToCome ?? false,
       });
-      // No rows: the lease was lost (nothing was queued), or nothing is sent at once.
-      if (rows.length === 0) return [];
-      return inEndpointOrder(rows, targets.filter((_, i) => sendNow[i]).map((t) => t.endpointId)).map(rowToJob);
+      // Inserted in target order, so ids ascend in that order.
+      return rows.sort((a, b) => a.id - b.id).map(rowToJob);
     },
 
     async claimLaneFollowers(head: Job, limit: number, lease: Lease) {

@@ -88,26 +88,22 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
     return leaseRows(held === -1 ? rows : rows.slice(0, held), lease);
   };
 
-  const writeFanOut = (job: Job, targets: FanOutTarget[], lease: Lease, claimLimit: number): Job[] => {
+  const writeFanOut = (job: Job, targets: FanOutTarget[], lease: Lease, claimLimit: number, moreToCome: boolean): Job[] => {
     if (job.kind !== "fanout" || job.msgId === null) throw new Error(`fanOut needs a fanout job, got ${job.kind} job ${job.id}`);
     const msgId = job.msgId;
     const q = queue();
-    // Deleting the fanout job under its lease token is the ownership check: if another worker took
-    // the job over, nothing is deleted and nothing is queued.
-    if (q.deleteLeased.run(job.id, job.leaseToken).changes === 0) return [];
+    // The fanout job's lease token is the ownership check: if another worker took the job over,
+    // nothing is queued. The last part of a fan-out deletes the job under it.
+    const owned = moreToCome ? q.isLeased.get(job.id, job.leaseToken) !== undefined : q.deleteLeased.run(job.id, job.leaseToken).changes === 1;
+    if (!owned) return [];
     const claimed: Job[] = [];
     for (const target of targets) {
+      const dueAt = lease.now + Math.max(0, target.delayMs);
+      const destination = { msg_id: msgId, endpoint_id: target.endpointId, app_id: job.appId, next_attempt_at: dueAt, updated_at: lease.now };
+      if (q.insertPendingDestination.run(destination).changes === 0) continue;
       // Sent at once by the caller while it has room, or queued: ordered ones wait for their turn
       // in the lane, delayed ones (a batch waiting for more messages) for their time.
       const sendNow = !target.ordered && target.delayMs <= 0 && claimed.length < claimLimit;
-      const dueAt = lease.now + Math.max(0, target.delayMs);
-      q.upsertPendingDestination.run({
-        msg_id: msgId,
-        endpoint_id: target.endpointId,
-        app_id: job.appId,
-        next_attempt_at: dueAt,
-        updated_at: lease.now,
-      });
       const row: DbNewJob = {
         kind: "deliver",
         app_id: job.appId,
@@ -206,8 +202,8 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
       if (limit <= 0) return [];
       return groupCommit(() => claimDue(Math.floor(limit), lease));
     },
-    async fanOut(job, targets, lease, claimLimit = Infinity) {
-      return groupCommit(() => writeFanOut(job, targets, lease, claimLimit));
+    async fanOut(job, targets, lease, claimLimit = Infinity, options = {}) {
+      return groupCommit(() => writeFanOut(job, targets, lease, claimLimit, options.moreToCome ?? false));
     },
     async claimLaneFollowers(head, limit, lease) {
       if (head.lane === null || limit <= 0) return [];
