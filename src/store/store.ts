@@ -338,10 +338,13 @@ export interface EndpointHealth {
 
 export interface QueueStore {
   /**
-   * Claims up to `limit` due jobs (runAt ≤ now), oldest first, for `lease.leaseMs`: their runAt
-   * moves to now + leaseMs and they get a fresh leaseToken. A lane job is claimable only as its
-   * lane's head, and only once no older message of its application still waits for fan-out (so
-   * concurrent fan-outs cannot reorder a lane).
+   * Claims up to `limit` due jobs (runAt ≤ now) for `lease.leaseMs`: their runAt moves to now +
+   * leaseMs and they get a fresh leaseToken. Due fan-outs go first, oldest first, up to half the
+   * limit (rounded down); the rest are the oldest due jobs of any kind. A message posted while a
+   * large fan-out's deliveries wait in the queue is thus fanned out (and its deliveries started)
+   * without waiting behind them, while the oldest jobs still move with every claim of two or more.
+   * A lane job is claimable only as its lane's head, and only once no older message of its
+   * application still waits for fan-out (so concurrent fan-outs cannot reorder a lane).
    */
   claimJobs(limit: number, lease: Lease): Promise<Job[]>;
   /**

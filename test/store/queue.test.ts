@@ -283,6 +283,33 @@ for (const factory of STORES) {
       assert.deepEqual(destinations.map((d) => d.endpointId).sort(), [...endpointIds].sort());
     });
 
+    test("claims take due fan-outs first, up to half of the claim; the rest are the oldest due jobs", async () => {
+      // A fan-out to 6 endpoints whose deliveries all wait in the queue, then two more messages.
+      const endpointIds = Array.from({ length: 6 }, (_, i) => newId("endpoint", T0 + i));
+      const big = makeMessage(app.id, { createdAt: T0 });
+      await store.createMessage(big);
+      const [fanout] = await store.claimJobs(1, lease(T0));
+      await store.fanOut(fanout, endpointIds.map((id) => target(id)), lease(T0 + 1), 0);
+      const later = [2, 3].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
+      for (const message of later) await store.createMessage(message);
+
+      // One job: the oldest (a fan-out gets no share of a claim of one).
+      const [single] = await store.claimJobs(1, lease(T0 + 10));
+      assert.deepEqual([single.kind, single.endpointId], ["deliver", endpointIds[0]]);
+      // Three: one fan-out ahead of the deliveries queued before it, then the two oldest.
+      const three = await store.claimJobs(3, lease(T0 + 10));
+      assert.deepEqual(
+        three.map((job) => [job.kind, job.msgId, job.endpointId]).sort(),
+        [["deliver", big.id, endpointIds[1]], ["deliver", big.id, endpointIds[2]], ["fanout", later[0].id, null]].sort(),
+      );
+      // Four: the last fan-out (all there is), then the three oldest deliveries.
+      const four = await store.claimJobs(4, lease(T0 + 10));
+      assert.deepEqual(
+        four.map((job) => [job.kind, job.msgId, job.endpointId]).sort(),
+        [...endpointIds.slice(3, 6).map((id) => ["deliver", big.id, id]), ["fanout", later[1].id, null]].sort(),
+      );
+    });
+
     test("background tasks: create queues a task job; get, update, list", async () => {
       const tasks: BackgroundTask[] = [];
       for (let i = 0; i < 5; i++) {

@@ -37,9 +37,9 @@ const END_OF_TIME = "9223372036854775807";
 const CLAIM_COLUMNS = columnList(JOB_COLUMNS, "queue");
 
 const st = {
-  // One statement: herald_claim_jobs (migrations/postgres/0003_consumers.sql) picks the due rows
-  // nobody else holds, unlaned jobs and lane heads, and leases them; oldest first by their run_at
-  // before the claim. Its result columns are the queue's (a new queue column needs a new version of
+  // One statement: herald_claim_jobs (migrations/postgres/0008_fan_outs_first.sql) picks the due
+  // rows nobody else holds, fan-outs first (up to half), then unlaned jobs and lane heads, and
+  // leases them; returned oldest first by their run_at before the claim. Its result columns are the queue's (a new queue column needs a new version of
   // the function).
   claim: statement<DbJob>(
     "claim_jobs",

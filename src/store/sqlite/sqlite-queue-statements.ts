@@ -56,6 +56,11 @@ export function prepareQueueStatements(db: Db) {
     selectDueUnlaned: db.prepare<{ now: number; limit: number }, DbJob>(
       "SELECT * FROM queue WHERE lane IS NULL AND run_at <= @now ORDER BY run_at, id LIMIT @limit",
     ),
+    // The due fan-outs after a point in claim order (the last of the oldest due jobs).
+    selectDueFanOutsAfter: db.prepare<{ now: number; run_at: number; id: number; limit: number }, DbJob>(
+      `SELECT * FROM queue WHERE kind = 'fanout' AND run_at <= @now AND (run_at, id) > (@run_at, @id)
+       ORDER BY run_at, id LIMIT @limit`,
+    ),
     selectDueLaneHeads: db.prepare<{ now: number }, DbJob>(`WITH RECURSIVE ${LANE_HEADS} SELECT * FROM lane_heads WHERE run_at <= @now`),
     // The jobs after a lane's head, in lane order, due or not.
     laneFollowers: db.prepare<{ lane: string; msg_id: string; id: number; limit: number }, DbJob>(

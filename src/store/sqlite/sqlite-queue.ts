@@ -69,12 +69,31 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
   }
 
   /** Due jobs, oldest first: the unlaned ones and the lane heads, merged. */
-  function selectDue(limit: number, now: number): DbJob[] {
+  function selectOldestDue(limit: number, now: number): DbJob[] {
     const q = queue();
     const unlaned = q.selectDueUnlaned.all({ now, limit });
     const heads = q.selectDueLaneHeads.all({ now });
     if (heads.length === 0) return unlaned;
     return [...unlaned, ...heads].sort((a, b) => a.run_at - b.run_at || a.id - b.id).slice(0, limit);
+  }
+
+  /**
+   * What a claim takes (see claimJobs in store.ts): the oldest due jobs, unless they leave out due
+   * fan-outs while holding fewer than half the limit of them; then the newest of the others make
+   * way for the oldest of those.
+   */
+  function selectDue(limit: number, now: number): DbJob[] {
+    const oldest = selectOldestDue(limit, now);
+    const share = Math.floor(limit / 2);
+    const fanOuts = oldest.filter((row) => row.kind === "fanout").length;
+    // Fewer due than the claim takes: every due fan-out is in it already.
+    if (oldest.length < limit || fanOuts >= share) return oldest;
+    const last = oldest[oldest.length - 1]!;
+    const more = queue().selectDueFanOutsAfter.all({ now, run_at: last.run_at, id: last.id, limit: share - fanOuts });
+    if (more.length === 0) return oldest;
+    const others = oldest.filter((row) => row.kind !== "fanout");
+    const makingWay = new Set(others.slice(others.length - more.length));
+    return [...oldest.filter((row) => !makingWay.has(row)), ...more];
   }
 
   const claimDue = (limit: number, lease: Lease): Job[] => leaseRows(selectDue(limit, lease.now), lease);
