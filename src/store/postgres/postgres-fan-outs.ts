@@ -13,8 +13,8 @@ import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
  * The fan-outs a worker claimed together read their messages together and share one listing of
  * endpoints (src/worker), so they are ready, and ask, in the same turn.
  *
- * Lock order: each fan-out locks (or deletes) its own fanout job and inserts rows for its own message, so two
- * calls share no rows; they are sorted by job id all the same.
+ * Lock order: each fan-out locks (or deletes) its own fanout job and inserts rows for its own
+ * message, so two calls share no rows; they are sorted by job id all the same.
  */
 export interface FanOutCall {
   fanout_id: number;

@@ -39,8 +39,8 @@ const CLAIM_COLUMNS = columnList(JOB_COLUMNS, "queue");
 const st = {
   // One statement: herald_claim_jobs (migrations/postgres/0008_fan_outs_first.sql) picks the due
   // rows nobody else holds, fan-outs first (up to half), then unlaned jobs and lane heads, and
-  // leases them; returned oldest first by their run_at before the claim. Its result columns are the queue's (a new queue column needs a new version of
-  // the function).
+  // leases them; returned oldest first by their run_at before the claim. Its result columns are the
+  // queue's (a new queue column needs a new version of the function).
   claim: statement<DbJob>(
     "claim_jobs",
     `SELECT ${columnList(JOB_COLUMNS)} FROM herald_claim_jobs($1, $2, $3, $4) ORDER BY due_at, id`,

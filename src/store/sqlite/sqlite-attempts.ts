@@ -4,7 +4,7 @@ import type { DbAttempt, DbDestination, DbDestinationWithMessage, DbMessage } fr
 import { rowToAttempt, rowToDestination, rowToDestinationWithMessage, rowToMessage } from "../shared-rows.ts";
 import type { AttemptStore, EndpointStats } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
-import { lazy } from "./sqlite-database.ts";
+import { boundLimit, lazy } from "./sqlite-database.ts";
 import type { PageQuery } from "./sqlite-pagination.ts";
 import { addMessageFilters, addTimeRange, fetchPage, mapPage, needsMessageJoin } from "./sqlite-pagination.ts";
 
@@ -32,7 +32,7 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
       `SELECT msg_id FROM message_destinations INDEXED BY message_destinations_endpoint_status
        WHERE endpoint_id = @endpointId AND status = ${MESSAGE_STATUS.fail}
          AND msg_id >= @from AND msg_id < @to AND msg_id > @after
-       ORDER BY msg_id LIMIT @limit`,
+       ORDER BY msg_id LIMIT ${boundLimit("@limit")}`,
     ),
     // The application's messages in an id range (messages_app_id), each checked against the
     // destinations' primary key (msg_id, endpoint_id).
@@ -40,7 +40,7 @@ export function makeAttemptStore({ db, statements }: SqliteContext): AttemptStor
       `SELECT m.* FROM messages m
        WHERE m.app_id = @appId AND m.id >= @from AND m.id < @to AND m.id > @after
          AND NOT EXISTS (SELECT 1 FROM message_destinations d WHERE d.msg_id = m.id AND d.endpoint_id = @endpointId)
-       ORDER BY m.id LIMIT @limit`,
+       ORDER BY m.id LIMIT ${boundLimit("@limit")}`,
     ),
   }));
 

@@ -2,7 +2,7 @@ import type { IdKind } from "../../domain/ids.ts";
 import { idLowerBoundAt } from "../../domain/ids.ts";
 import type { Page, PageRequest } from "../../domain/types.ts";
 import { pageFromRows, planPageScan } from "../shared-pagination.ts";
-import type { StatementCache } from "./sqlite-database.ts";
+import { boundLimit, type StatementCache } from "./sqlite-database.ts";
 
 export { mapPage } from "../shared-pagination.ts";
 
@@ -37,7 +37,7 @@ export function fetchPage<Row>(
   const sql =
     `${query.from}` +
     (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
-    ` ORDER BY ${query.key} ${scan.ascending ? "ASC" : "DESC"} LIMIT ?`;
+    ` ORDER BY ${query.key} ${scan.ascending ? "ASC" : "DESC"} LIMIT ${boundLimit("?")}`;
   params.push(scan.limit + 1);
   return pageFromRows(statements.get<Row>(sql).all(...params), scan, keyOf);
 }

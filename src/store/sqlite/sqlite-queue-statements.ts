@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 
 import type { DbDestination, DbJob, DbNewJob } from "../shared-rows.ts";
 import type { Db } from "./sqlite-database.ts";
-import { lazy } from "./sqlite-database.ts";
+import { boundLimit, lazy } from "./sqlite-database.ts";
 
 /**
  * The queue and destination statements, shared by the queue itself and by the stores that enqueue
@@ -54,17 +54,17 @@ export function prepareQueueStatements(db: Db) {
     // are not in) and the due lane heads apart, and merges them: one statement with a UNION and an
     // ORDER BY over it costs SQLite a temporary sort on every claim, even with no lanes at all.
     selectDueUnlaned: db.prepare<{ now: number; limit: number }, DbJob>(
-      "SELECT * FROM queue WHERE lane IS NULL AND run_at <= @now ORDER BY run_at, id LIMIT @limit",
+      `SELECT * FROM queue WHERE lane IS NULL AND run_at <= @now ORDER BY run_at, id LIMIT ${boundLimit("@limit")}`,
     ),
     // The due fan-outs after a point in claim order (the last of the oldest due jobs).
     selectDueFanOutsAfter: db.prepare<{ now: number; run_at: number; id: number; limit: number }, DbJob>(
       `SELECT * FROM queue WHERE kind = 'fanout' AND run_at <= @now AND (run_at, id) > (@run_at, @id)
-       ORDER BY run_at, id LIMIT @limit`,
+       ORDER BY run_at, id LIMIT ${boundLimit("@limit")}`,
     ),
     selectDueLaneHeads: db.prepare<{ now: number }, DbJob>(`WITH RECURSIVE ${LANE_HEADS} SELECT * FROM lane_heads WHERE run_at <= @now`),
     // The jobs after a lane's head, in lane order, due or not.
     laneFollowers: db.prepare<{ lane: string; msg_id: string; id: number; limit: number }, DbJob>(
-      `SELECT * FROM queue WHERE lane = @lane AND (msg_id, id) > (@msg_id, @id) ORDER BY msg_id, id LIMIT @limit`,
+      `SELECT * FROM queue WHERE lane = @lane AND (msg_id, id) > (@msg_id, @id) ORDER BY msg_id, id LIMIT ${boundLimit("@limit")}`,
     ),
     isLeased: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM queue WHERE id = ? AND lease_token = ?"),
     // The jobs of one claim, as a JSON array of [id, token]: one statement rather than one per job.

@@ -1,7 +1,7 @@
 import { idLowerBoundAt } from "../../domain/ids.ts";
 import type { RetentionStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
-import { lazy } from "./sqlite-database.ts";
+import { boundLimit, lazy } from "./sqlite-database.ts";
 
 /**
  * Retention in bounded batches: each call is one short transaction, so deliveries interleave with
@@ -12,9 +12,9 @@ export function makeRetentionStore({ db }: SqliteContext): RetentionStore {
   const st = lazy(() => ({
     expire: db.prepare<[number, number]>(
       `UPDATE messages SET payload = NULL
-       WHERE id IN (SELECT id FROM messages WHERE expires_at <= ? AND payload IS NOT NULL LIMIT ?)`,
+       WHERE id IN (SELECT id FROM messages WHERE expires_at <= ? AND payload IS NOT NULL LIMIT ${boundLimit("?")})`,
     ),
-    oldMessages: db.prepare<[string, number], { id: string }>("SELECT id FROM messages WHERE id < ? ORDER BY id LIMIT ?"),
+    oldMessages: db.prepare<[string, number], { id: string }>(`SELECT id FROM messages WHERE id < ? ORDER BY id LIMIT ${boundLimit("?")}`),
     deleteAttempts: db.prepare<[string]>("DELETE FROM attempts WHERE msg_id = ?"),
     deleteDestinations: db.prepare<[string]>("DELETE FROM message_destinations WHERE msg_id = ?"),
     deleteMessage: db.prepare<[string]>("DELETE FROM messages WHERE id = ?"),
