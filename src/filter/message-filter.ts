@@ -250,17 +250,19 @@ function field(record: unknown, name: string): unknown {
  * Grist's trigger rules. With `readyField`, the payload's value must be exactly `true`. A message
  * is an "add" when there is no `previous`, or (with `readyField`) the record was not ready before
  * (false→true is an add). Adds always pass; an update passes when no fields are watched or a
- * watched field differs between `payload` and `previous`.
+ * watched field differs between `payload` and `previous`. The payload is asked for only when a rule
+ * reads it: most endpoints set neither, and parsing the payload would cost more than the rules.
  */
 export function passesWatchAndReady(
-  payload: unknown,
+  payloadOf: () => unknown,
   previous: Record<string, unknown> | null,
   watchFields: string[] | null,
   readyField: string | null,
 ): boolean {
-  if (readyField !== null && field(payload, readyField) !== true) return false;
+  if (readyField !== null && field(payloadOf(), readyField) !== true) return false;
   const isAdd = previous === null || (readyField !== null && field(previous, readyField) !== true);
   if (isAdd) return true;
   if (watchFields === null || watchFields.length === 0) return true;
+  const payload = payloadOf();
   return watchFields.some((name) => !isDeepStrictEqual(field(payload, name), field(previous, name)));
 }

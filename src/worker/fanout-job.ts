@@ -69,7 +69,7 @@ export async function runFanoutJob(deps: WorkerDeps, job: Job, claimedAt: number
 /** Whether the endpoint's delivery options select the message: Grist's watch and ready fields, and its payload filter. */
 export function optionsSelect(deps: WorkerDeps, endpoint: Endpoint, message: Message): boolean {
   const options = endpointDeliveryOptions(endpoint, deps.config);
-  if (!passesWatchAndReady(parsedPayload(message), message.previous, options.watchFields, options.readyField)) return false;
+  if (!passesWatchAndReady(() => parsedPayload(message), message.previous, options.watchFields, options.readyField)) return false;
   return !options.filter || filterMatches(deps, endpoint, options.filter, message);
 }
 

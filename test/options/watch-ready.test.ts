@@ -35,6 +35,13 @@ const cases: [string, unknown, Row | null, string[] | null, string | null, boole
 
 for (const [name, payload, previous, watchFields, readyField, expected] of cases) {
   test(`watch/ready: ${name}`, () => {
-    assert.equal(passesWatchAndReady(payload, previous, watchFields, readyField), expected);
+    assert.equal(passesWatchAndReady(() => payload, previous, watchFields, readyField), expected);
   });
 }
+
+test("watch/ready: the payload is not read when no rule needs it", () => {
+  const unread = () => assert.fail("the payload was read");
+  assert.equal(passesWatchAndReady(unread, null, null, null), true);
+  assert.equal(passesWatchAndReady(unread, null, ["a"], null), true, "an add passes whatever is watched");
+  assert.equal(passesWatchAndReady(unread, { a: 1 }, null, null), true, "an update with nothing watched");
+});
