@@ -30,6 +30,12 @@ const LANE_HEADS = `
     WHERE NOT EXISTS (SELECT 1 FROM queue f WHERE f.kind = 'fanout' AND f.app_id = q.app_id AND f.msg_id < q.msg_id)
   )`;
 
+/** A pending destination (MESSAGE_STATUS.pending = 1) with no attempts yet; the ON CONFLICT clause is the caller's. */
+const INSERT_PENDING_DESTINATION = `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
+       VALUES (@msg_id, @endpoint_id, @app_id, 1, @next_attempt_at, 0, @updated_at)`;
+
+type PendingDestination = Omit<DbDestination, "status" | "attempt_count">;
+
 export function prepareQueueStatements(db: Db) {
   return lazy(() => ({
     insertJob: db.prepare<DbNewJob>(
@@ -37,19 +43,13 @@ export function prepareQueueStatements(db: Db) {
        VALUES (@kind, @app_id, @msg_id, @endpoint_id, @lane, @task_id, @attempt, @trigger_type, @run_at, @lease_token)`,
     ),
     // Marks a destination pending, creating it if needed; its attempt count is kept across resends.
-    upsertPendingDestination: db.prepare<Omit<DbDestination, "status" | "attempt_count">>(
-      `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
-       VALUES (@msg_id, @endpoint_id, @app_id, 1, @next_attempt_at, 0, @updated_at)
-       ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+    upsertPendingDestination: db.prepare<PendingDestination>(
+      `${INSERT_PENDING_DESTINATION} ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
          status = 1, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`,
     ),
     // A fan-out's destination, unless the message already has one there: an earlier run of the same
     // fan-out wrote it (and queued its delivery) before it was cut short, or a resend came first.
-    insertPendingDestination: db.prepare<Omit<DbDestination, "status" | "attempt_count">>(
-      `INSERT INTO message_destinations (msg_id, endpoint_id, app_id, status, next_attempt_at, attempt_count, updated_at)
-       VALUES (@msg_id, @endpoint_id, @app_id, 1, @next_attempt_at, 0, @updated_at)
-       ON CONFLICT (msg_id, endpoint_id) DO NOTHING`,
-    ),
+    insertPendingDestination: db.prepare<PendingDestination>(`${INSERT_PENDING_DESTINATION} ON CONFLICT (msg_id, endpoint_id) DO NOTHING`),
     // Claiming reads the due unlaned jobs (from queue_run_at_unlaned, which blocked lane followers
     // are not in) and the due lane heads apart, and merges them: one statement with a UNION and an
     // ORDER BY over it costs SQLite a temporary sort on every claim, even with no lanes at all.
