@@ -8,20 +8,31 @@ import { call, createEndpoint, postMessage } from "../profiles/support.ts";
 import { observeRate, rateLimitStatus } from "./support.ts";
 
 /**
- * throttleRate (messages per second) is enforced, measured at a real receiver with the real clock:
- * the limiter hands out send slots 1/rate apart, so the receiver never sees more than the rate in
- * any one-second window (plus one, for a window that opens on a slot and closes on the next
- * second's), and nothing is dropped. Only upper bounds on the rate are asserted: how fast the
- * worker catches up is not.
+ * throttleRate (messages per second) is enforced, with a real receiver and the real clock: the
+ * limiter hands out send slots 1/rate apart (the store's reserveDeliverySlot, watched here), no
+ * request reaches the receiver before its slot, and nothing is dropped. The tests judge the
+ * limiter by those slots, not by counting arrivals per second: on a loaded machine a send held up
+ * past its slot arrives together with the next ones, which is no fault of the limiter. How fast the
+ * worker catches up is not asserted.
  */
 describe("consumers: rate limits", () => {
   const RATE = 5;
   let h: TestHerald;
   let receiver: Receiver;
 
+  /** The send slots the store handed out, by endpoint. */
+  const slots = new Map<string, number[]>();
+
   before(async () => {
     h = await startTestHerald();
     receiver = await startReceiver();
+    const store = h.herald.store;
+    const { reserveDeliverySlot } = store;
+    store.reserveDeliverySlot = async (appId, endpointId, now, intervalMs) => {
+      const slot = await reserveDeliverySlot(appId, endpointId, now, intervalMs);
+      slots.set(endpointId, [...(slots.get(endpointId) ?? []), slot]);
+      return slot;
+    };
   });
   after(async () => {
     await h.close();
@@ -46,7 +57,21 @@ describe("consumers: rate limits", () => {
     return received.map((request) => request.receivedAt);
   }
 
-  test(`endpoint throttleRate ${RATE}/s: 20 messages posted at once all arrive, at most ${RATE} (+1) in any second; rate-limit-status says RateLimited while queued`, async () => {
+  /**
+   * The endpoint's slots are at least 1/RATE s apart, and no request arrived before its slot: the
+   * n-th arrival comes no sooner than the n-th slot (a put-back job reserves again, and an unused
+   * slot only moves the n-th slot earlier).
+   */
+  function assertSentInSlots(endpointId: string, arrivals: number[]): void {
+    const handedOut = [...(slots.get(endpointId) ?? [])].sort((a, b) => a - b);
+    assert.ok(handedOut.length >= arrivals.length, `${handedOut.length} slots for ${arrivals.length} requests`);
+    const gaps = handedOut.slice(1).map((slot, i) => slot - handedOut[i]!);
+    assert.ok(gaps.every((gap) => gap >= 1000 / RATE), `slots closer than 1/${RATE} s: ${JSON.stringify(gaps)}`);
+    const early = [...arrivals].sort((a, b) => a - b).filter((arrival, i) => arrival < handedOut[i]!);
+    assert.deepEqual(early, [], "requests that arrived before their slot");
+  }
+
+  test(`endpoint throttleRate ${RATE}/s: 20 messages posted at once all arrive, none before its slot, slots 1/${RATE} s apart; rate-limit-status says RateLimited while queued`, async () => {
     const appId = (await h.svix.application.create({ name: "Throttled endpoint" })).id;
     const endpoint = await createEndpoint(h, appId, { url: `${receiver.url}/endpoint-limit`, throttleRate: RATE });
     assert.equal(endpoint.throttleRate, RATE);
@@ -64,11 +89,9 @@ describe("consumers: rate limits", () => {
     assert.ok(limited.throttledSince !== null && !Number.isNaN(Date.parse(limited.throttledSince)), `throttledSince ${limited.throttledSince}`);
     assert.ok(Date.parse(limited.throttledSince) <= Date.now());
 
-    const observed = observeRate(await arrivalsOf("/endpoint-limit", msgIds));
-    console.log(`# endpoint throttleRate ${RATE}/s: ${JSON.stringify(observed)}`);
-    assert.ok(observed.maxInWindow <= RATE + 1, `${observed.maxInWindow} requests within one second (limit ${RATE})`);
-    // 20 requests 1/RATE s apart cannot span less than 19/RATE s.
-    assert.ok(observed.overallPerSecond <= RATE + 1, `overall ${observed.overallPerSecond.toFixed(2)}/s`);
+    const arrivals = await arrivalsOf("/endpoint-limit", msgIds);
+    console.log(`# endpoint throttleRate ${RATE}/s, as the receiver saw it: ${JSON.stringify(observeRate(arrivals))}`);
+    assertSentInSlots(endpoint.id, arrivals);
 
     const drained = await waitUntil("rate-limit-status Ok after the queue drained", async () => {
       const status = await rateLimitStatus(h, appId, endpoint.id);
@@ -86,9 +109,8 @@ describe("consumers: rate limits", () => {
     const messages = await Promise.all(
       Array.from({ length: 12 }, (_, n) => postMessage(h, app.id, { eventType: "invoice.created", payload: { n } })),
     );
-    const observed = observeRate(await arrivalsOf("/app-limit", messages.map((message) => message.id)));
-    console.log(`# application throttleRate ${RATE}/s: ${JSON.stringify(observed)}`);
-    assert.ok(observed.maxInWindow <= RATE + 1, `${observed.maxInWindow} requests within one second (limit ${RATE})`);
-    assert.ok(observed.overallPerSecond <= RATE + 1, `overall ${observed.overallPerSecond.toFixed(2)}/s`);
+    const arrivals = await arrivalsOf("/app-limit", messages.map((message) => message.id));
+    console.log(`# application throttleRate ${RATE}/s, as the receiver saw it: ${JSON.stringify(observeRate(arrivals))}`);
+    assertSentInSlots(endpoint.id, arrivals);
   });
 });
