@@ -119,7 +119,17 @@ export async function startHerald(config: ResolvedConfig, options: HeraldOptions
   let url: string | null = null;
   if (options.api) {
     api = await buildApi(
-      { config, store, clock, addressPolicy, operationalEvents, adminToken: admin.value, mainSecret, notifyWork: () => worker?.wake() },
+      {
+        config,
+        store,
+        clock,
+        addressPolicy,
+        operationalEvents,
+        adminToken: admin.value,
+        mainSecret,
+        notifyWork: () => worker?.wake(),
+        reserveFanOut: () => worker?.reserveFanOut() ?? null,
+      },
       { logger: logger.child({ role: "api" }) },
     );
     const address = await api.listen({ port: config.port, host: config.host });

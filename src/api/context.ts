@@ -9,6 +9,7 @@ import type { AddressPolicy } from "../net/address-policy.ts";
 import type { OperationalEvents } from "../operational/operational-events.ts";
 import { OPERATIONAL_APP_ID } from "../store/operational-app.ts";
 import type { Store } from "../store/store.ts";
+import type { FanOutSlot } from "../worker/worker.ts";
 import type { Principal } from "./auth-tokens.ts";
 import { HttpError, notFound } from "./errors.ts";
 
@@ -23,6 +24,8 @@ export interface ApiContext {
   mainSecret: string;
   /** Tells an in-process worker that new work is queued, so it need not wait for its next poll. */
   notifyWork: () => void;
+  /** A slot of the in-process worker for the fan-out of a message being accepted (null: none, or no room). */
+  reserveFanOut: () => FanOutSlot | null;
 }
 
 export type Api = FastifyInstance<

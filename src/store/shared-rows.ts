@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+
 import type { SecretBox } from "../crypto/secret-box.ts";
 import type { DeliveryOptions, ProfileName } from "../domain/delivery-options.ts";
 import type {
@@ -16,7 +18,7 @@ import type {
   TriggerType,
 } from "../domain/types.ts";
 import { TRIGGER } from "../domain/types.ts";
-import type { EndpointHealth, Job, JobKind } from "./store.ts";
+import type { EndpointHealth, Job, JobKind, Lease } from "./store.ts";
 
 /**
  * Row shapes of Herald's tables (snake_case, as stored) and the ONE place that converts between
@@ -183,6 +185,24 @@ export interface DbJob {
  * no rate slot reserved yet (rate_slot_at is NULL).
  */
 export type DbNewJob = Omit<DbJob, "id" | "rate_slot_at">;
+
+/** A job as the queue hands it out, from the row just inserted with `id`. */
+export function insertedJob(row: DbNewJob, id: number): Job {
+  return rowToJob({ ...row, id, rate_slot_at: null });
+}
+
+/**
+ * A fresh lease token: the worker id (to see who holds a job when debugging) plus a random UUID
+ * (what makes it unique per claim).
+ */
+export function newLeaseToken(workerId: string): string {
+  return `${workerId}:${randomUUID()}`;
+}
+
+/** A message's fan-out job, queued already claimed under `lease` (createMessage with a lease). */
+export function leasedFanOutJobOf(message: Message, lease: Lease): DbNewJob {
+  return { ...firstJobOf(message), run_at: lease.now + lease.leaseMs, lease_token: newLeaseToken(lease.workerId) };
+}
 
 /**
  * The first job of a newly stored message, due at its creation time: its fan-out, or (send-example)

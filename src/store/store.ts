@@ -164,8 +164,10 @@ export interface MessageStore {
   /**
    * Stores the message and queues its fan-out in one transaction: once this resolves the message
    * is durable and will be delivered. Throws StoreConflictError("eventId") on a duplicate eventId.
+   * With a lease, the fan-out job is queued already claimed under it and returned, so the process
+   * that accepted the message fans it out with no claim and no read (null without a lease).
    */
-  createMessage(message: Message): Promise<void>;
+  createMessage(message: Message, lease?: Lease): Promise<Job | null>;
   /**
    * Stores a message and queues one scheduled delivery to one endpoint, bypassing fan-out and
    * filters (send-example).

@@ -16,6 +16,12 @@ import type { Store } from "../store/store.ts";
  * The pages of one fan-out may come from listings sent at different stamps: each is after the
  * claim, so each sees every endpoint as it was when the message was posted, or later.
  *
+ * A message this process accepts and fans out itself, with no claim (Worker.reserveFanOut), is
+ * stamped while its request is handled, before the message is stored: an endpoint change the
+ * client saw committed before it posted is committed before any listing sent after that stamp.
+ * (A change committed while the message is being stored raced the message; either order is one
+ * the client could have seen.) So the messages accepted in one turn share one listing too.
+ *
  * Only the newest listing of each page is kept, and for KEEP_MS at most: once every job claimed
  * before it has started its fan-out, no later claim can use it.
  */

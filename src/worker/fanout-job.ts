@@ -38,10 +38,11 @@ export interface FanOutStarts {
  * deliveries keep waiting for it, and a fan-out cut short runs again: the store skips the
  * endpoints its earlier parts already queued.
  */
-export async function runFanoutJob(deps: WorkerDeps, job: Job, claimedAt: number, starts: FanOutStarts): Promise<void> {
+export async function runFanoutJob(deps: WorkerDeps, job: Job, claimedAt: number, starts: FanOutStarts, accepted: Message | null): Promise<void> {
   const listPage = (iterator: string | null) => deps.endpointListings.page(job.appId, iterator, FAN_OUT_PART_SIZE, claimedAt);
-  // Both reads at once: on PostgreSQL each is a round trip on the way from POST to delivery.
-  const [message, firstPage] = await Promise.all([deps.messageReads.read(job.appId, job.msgId!), listPage(null)]);
+  // Both reads at once: on PostgreSQL each is a round trip on the way from POST to delivery. A
+  // message accepted in this process (`accepted`, see Worker) is not read back.
+  const [message, firstPage] = await Promise.all([accepted ?? deps.messageReads.read(job.appId, job.msgId!), listPage(null)]);
   if (!message) {
     await deps.store.dropJob(job);
     return;

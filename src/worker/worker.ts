@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 
-import type { Job } from "../store/store.ts";
+import type { Message } from "../domain/types.ts";
+import type { Job, Lease } from "../store/store.ts";
 import { type PreloadedDelivery, runDeliverJob } from "./deliver-job.ts";
 import { makeEndpointListings } from "./endpoint-listings.ts";
 import { type FanOutStarts, runFanoutJob } from "./fanout-job.ts";
@@ -26,15 +27,31 @@ import { LEASE_MS, LEASE_RENEW_MS, leaseFor, type WorkerDeps } from "./worker-de
  * retention runs once a minute (retention-loop.ts), and where the store can
  * notify (PostgreSQL LISTEN/NOTIFY) new work from any process wakes the loop at once.
  *
+ * A message the API of this process accepts while there is room skips the queue's claim: the API
+ * keeps a slot (`reserveFanOut`), stores the message with its fan-out job leased to this worker,
+ * and hands both over, so the fan-out starts with the message in hand and nothing is read back.
+ *
  * A job throwing never stops the loop: the error is logged and the job's lease runs out, so it
  * is retried later by this worker or another.
  */
 export interface Worker {
   start(): void;
   wake(): void;
+  /** A slot for the fan-out of a message being accepted in this process, or null if there is no room. */
+  reserveFanOut(): FanOutSlot | null;
   stop(): Promise<void>;
   /** For tests: resolves once no job is due at the clock's current time and none is in flight. */
   drain(): Promise<void>;
+}
+
+/** Kept by the API while it stores a message (see Worker). */
+export interface FanOutSlot {
+  /** The lease to store the message's fan-out job under. */
+  lease: Lease;
+  /** Runs the fan-out of the message just stored, whose job is leased under `lease`. */
+  start(job: Job, message: Message): void;
+  /** Gives the slot back: the message was not stored. */
+  release(): void;
 }
 
 export const POLL_INTERVAL_MS = 250;
@@ -118,16 +135,18 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
 
   /** Slots the loop's claim under way may fill when it returns: not room for anyone else meanwhile. */
   let claiming = 0;
+  /** Slots kept for messages the API is storing (reserveFanOut). */
+  let reserved = 0;
 
   /** Jobs this worker can still start. */
   function roomLeft(): number {
-    return Math.max(0, concurrency - inFlight.size - claiming);
+    return Math.max(0, concurrency - inFlight.size - claiming - reserved);
   }
 
-  /** Runs a job; `claimedAt` is the endpoint listings' stamp taken when its claim came back. */
-  function track(job: Job, claimedAt: number, preloaded?: PreloadedDelivery): void {
+  /** Runs a job (`run`) and keeps its lease until it finishes. */
+  function track(job: Job, run: () => Promise<void>): void {
     held.set(job.id, job);
-    const promise = runJob(job, claimedAt, preloaded)
+    const promise = run()
       .catch((error: unknown) => logger.error({ err: error, jobId: job.id, kind: job.kind }, "job failed; its lease will expire and it will run again"))
       .finally(() => {
         jobsFinished += 1;
@@ -144,14 +163,14 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
    * start), so a message with one endpoint always goes on to its delivery here, with no release
    * and second claim.
    */
-  function fanOutStarts(claimedAt: number): FanOutStarts {
+  function fanOutStarts(): FanOutStarts {
     const room = (last: boolean) => roomLeft() + (last ? 1 : 0);
     return {
       room,
       async start(deliveries, last) {
         // Room taken meanwhile by other jobs or kept for a claim under way: hand the excess back.
         const startable = room(last);
-        for (const delivery of deliveries.slice(0, startable)) track(delivery.job, claimedAt, delivery);
+        for (const delivery of deliveries.slice(0, startable)) track(delivery.job, () => runDeliverJob(deps, delivery.job, delivery));
         if (deliveries.length > startable) await store.releaseJobs(deliveries.slice(startable).map((delivery) => delivery.job), deps.clock.now());
       },
     };
@@ -162,7 +181,7 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
       case "deliver":
         return runDeliverJob(deps, job, preloaded);
       case "fanout":
-        return runFanoutJob(deps, job, claimedAt, fanOutStarts(claimedAt));
+        return runFanoutJob(deps, job, claimedAt, fanOutStarts(), null);
       case "task":
         return runBackgroundTaskJob(deps, job);
       default: {
@@ -219,8 +238,8 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
       // In the same synchronous run as the tracking below, so no fan-out sees these slots free.
       claiming = 0;
       const claimedAt = deps.endpointListings.stamp();
-      for (const job of claimed) track(job, claimedAt, deps.fanOutReads.take(job));
-      const idle = claimed.length === 0 && inFlight.size === 0 && jobsFinished === finishedBeforeClaim;
+      for (const job of claimed) track(job, () => runJob(job, claimedAt, deps.fanOutReads.take(job)));
+      const idle = claimed.length === 0 && inFlight.size === 0 && reserved === 0 && jobsFinished === finishedBeforeClaim;
       if (idle) armedWaiters.forEach((resolve) => resolve());
       else idleWaiters.unshift(...armedWaiters);
       if (claimed.length > 0 && claimed.length === Math.min(room, CLAIM_BATCH)) continue;
@@ -230,7 +249,38 @@ export function makeWorker(options: Omit<WorkerDeps, "workerId" | "holdJobs" | "
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   }
 
+  function reserveFanOut(): FanOutSlot | null {
+    if (!running || roomLeft() === 0) return null;
+    reserved += 1;
+    // Taken as the message's request is handled: listings sent from now on are fresh enough for
+    // it, as they are for a claim once it comes back (endpoint-listings.ts).
+    const claimedAt = deps.endpointListings.stamp();
+    let kept = true;
+    const giveBack = () => {
+      if (!kept) throw new Error("fan-out slot used twice");
+      kept = false;
+      reserved -= 1;
+    };
+    return {
+      lease: leaseFor(deps),
+      start(job, message) {
+        giveBack();
+        if (!running) {
+          // Stopping: another worker claims it once it is released (or its lease ends).
+          store.releaseJobs([job], deps.clock.now()).catch((error: unknown) => logger.warn({ err: error, jobId: job.id }, "releasing a fan-out failed; its lease will expire"));
+          return;
+        }
+        track(job, () => runFanoutJob(deps, job, claimedAt, fanOutStarts(), message));
+      },
+      release() {
+        giveBack();
+        wake();
+      },
+    };
+  }
+
   return {
+    reserveFanOut,
     start() {
       if (running) return;
       running = true;

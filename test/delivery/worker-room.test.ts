@@ -47,10 +47,14 @@ describe("worker: room", () => {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, counts };
   }
 
-  /** Records the kinds of the jobs the worker claims and the jobs it hands back. */
+  /** Records the kinds of the jobs the worker claims, the jobs it hands back and the messages it reads. */
   function watchQueue(store: Store) {
-    const seen = { claimed: [] as Job["kind"][], released: 0 };
-    const { claimJobs, releaseJobs } = store;
+    const seen = { claimed: [] as Job["kind"][], released: 0, messagesRead: 0 };
+    const { claimJobs, releaseJobs, getMessagesByIds } = store;
+    store.getMessagesByIds = async (refs) => {
+      seen.messagesRead += refs.length;
+      return getMessagesByIds(refs);
+    };
     store.claimJobs = async (limit, lease) => {
       const jobs = await claimJobs(limit, lease);
       seen.claimed.push(...jobs.map((job) => job.kind));
@@ -81,6 +85,44 @@ describe("worker: room", () => {
       [],
       "delivery jobs claimed by the loop: the fan-outs did not start them",
     );
+    assert.equal(receiver.counts.mostOpen, 1);
+  });
+
+  test("a message accepted while the worker has room is fanned out here at once: its fan-out is neither claimed nor read back", async () => {
+    h = await startTestHerald();
+    const seen = watchQueue(h.herald.store);
+    const receiver = await startCountingReceiver(0);
+    const app = await h.svix.application.create({ name: "Room" });
+    await h.svix.endpoint.create(app.id, { url: receiver.url });
+
+    const messages = 10;
+    await Promise.all(Array.from({ length: messages }, (_, i) => h!.svix.message.create(app.id, { eventType: "x.y", payload: { i } })));
+    await waitUntil("every delivery", async () => receiver.counts.received >= messages);
+    await h.herald.worker!.drain();
+
+    assert.equal(receiver.counts.received, messages);
+    assert.deepEqual(seen.claimed, [], "jobs claimed from the queue");
+    assert.equal(seen.messagesRead, 0, "messages read back from the store");
+    assert.equal((await h.herald.store.queueStats(Date.now())).depth, 0);
+  });
+
+  test("a message accepted while the worker is full waits in the queue, and the worker claims it once there is room", async () => {
+    h = await startTestHerald({ env: { HERALD_WORKER_CONCURRENCY: "1" } });
+    const seen = watchQueue(h.herald.store);
+    // Holds the first delivery long enough for the second message to find no room.
+    const receiver = await startCountingReceiver(300);
+    const app = await h.svix.application.create({ name: "Full" });
+    await h.svix.endpoint.create(app.id, { url: receiver.url });
+
+    await h.svix.message.create(app.id, { eventType: "x.y", payload: { first: true } });
+    await waitUntil("the first delivery under way", async () => receiver.counts.open === 1);
+    await h.svix.message.create(app.id, { eventType: "x.y", payload: { first: false } });
+    await waitUntil("both deliveries", async () => receiver.counts.received >= 2);
+    await h.herald.worker!.drain();
+
+    assert.equal(receiver.counts.received, 2);
+    assert.deepEqual(seen.claimed, ["fanout"], "the second message's fan-out, claimed from the queue");
+    assert.equal(seen.messagesRead, 1);
     assert.equal(receiver.counts.mostOpen, 1);
   });
 

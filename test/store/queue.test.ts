@@ -149,6 +149,35 @@ for (const factory of STORES) {
       assert.equal(finished.status, MESSAGE_STATUS.success);
     });
 
+    test("createMessage with a lease queues the fan-out claimed already and returns it; without one, returns null", async () => {
+      const unleased = makeMessage(app.id, { createdAt: T0 });
+      assert.equal(await store.createMessage(unleased), null);
+      // Several in one turn, as concurrent API requests are (PostgreSQL inserts them together).
+      const accepted = [1, 2, 3].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
+      const jobs = await Promise.all(accepted.map((message, i) => store.createMessage(message, lease(T0 + i, "worker-a"))));
+      jobs.forEach((job, i) => {
+        assert.ok(job);
+        assert.deepEqual(
+          { kind: job.kind, appId: job.appId, msgId: job.msgId, endpointId: job.endpointId, lane: job.lane, attempt: job.attempt, trigger: job.trigger, runAt: job.runAt },
+          { kind: "fanout", appId: app.id, msgId: accepted[i].id, endpointId: null, lane: null, attempt: 1, trigger: TRIGGER.scheduled, runAt: T0 + i + LEASE_MS },
+        );
+        assert.ok(job.leaseToken.startsWith("worker-a:"));
+      });
+      assert.equal(new Set(jobs.map((job) => job!.id)).size, 3);
+
+      // Another worker claims only the message accepted without a lease, until the leases end.
+      const claimed = await store.claimJobs(10, lease(T0 + 10, "worker-b"));
+      assert.deepEqual(claimed.map((job) => job.msgId), [unleased.id]);
+      // The returned jobs are the queue's own: their holder fans out with them.
+      const [delivery] = await store.fanOut(jobs[0]!, [target(endpoint.id)], lease(T0 + 11, "worker-a"));
+      assert.equal(delivery.msgId, accepted[0].id);
+      assert.deepEqual(
+        (await store.claimJobs(10, lease(T0 + 3 + LEASE_MS, "worker-b"))).map((job) => job.msgId),
+        [accepted[1].id, accepted[2].id],
+        "a lease not kept runs out like a claim's",
+      );
+    });
+
     test("releaseJobs makes claimed jobs due again; dropJob removes them", async () => {
       const messages = [0, 1, 2].map((i) => makeMessage(app.id, { createdAt: T0 + i }));
       for (const message of messages) await store.createMessage(message);

@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { newId } from "../../domain/ids.ts";
 import { DAY_MS } from "../../domain/retention.ts";
 import type { Message } from "../../domain/types.ts";
+import type { Job } from "../../store/store.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { assertAppScope, findApp, requireApp } from "../context.ts";
 import { FieldError, HttpError, notFound } from "../errors.ts";
@@ -99,8 +100,7 @@ export async function messageRoutes(app: Api, context: ApiContext): Promise<void
         createdAt: now,
         expiresAt: now + (body.payloadRetentionPeriod ?? 90) * DAY_MS,
       };
-      await store.createMessage(message);
-      context.notifyWork();
+      await acceptMessage(context, message);
       return reply.code(202).send(messageOut(message, request.query.with_content ?? true));
     },
   );
@@ -130,4 +130,26 @@ export async function messageRoutes(app: Api, context: ApiContext): Promise<void
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * Stores the message; with room in this process's worker, its fan-out job is leased to it and the
+ * fan-out starts at once, with the message in hand (no claim, no read); otherwise any worker
+ * claims it from the queue.
+ */
+async function acceptMessage(context: ApiContext, message: Message): Promise<void> {
+  const slot = context.reserveFanOut();
+  let job: Job | null;
+  try {
+    job = await context.store.createMessage(message, slot?.lease);
+  } catch (error) {
+    slot?.release();
+    throw error;
+  }
+  if (slot && job) {
+    slot.start(job, message);
+  } else {
+    slot?.release();
+    context.notifyWork();
+  }
 }

@@ -1,8 +1,9 @@
 import type pg from "pg";
 
 import type { Message } from "../../domain/types.ts";
-import { firstJobOf, messageToRow } from "../shared-rows.ts";
-import { execute, statement } from "./postgres-database.ts";
+import { type DbNewJob, firstJobOf, insertedJob, leasedFanOutJobOf, messageToRow } from "../shared-rows.ts";
+import type { Job, Lease } from "../store.ts";
+import { queryRows, statement } from "./postgres-database.ts";
 import { jobParams } from "./postgres-queue-statements.ts";
 import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
 
@@ -18,12 +19,15 @@ import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
  * Lock order: the only rows two inserts can wait on are the unique (app_id, event_id) entries, so
  * a turn's messages are sorted by application and eventId; their fan-out jobs are queued in the
  * messages' creation order all the same (message ids ascend with creation), as one by one.
+ *
+ * A message accepted with a lease (createMessage) has its fan-out job inserted already claimed,
+ * and gets the job back; the statement returns each job's id with its message's.
  */
 
 // Parallel arrays, one element per message (one alone, several together): $1…$10 the messages'
-// columns (messageParams), $11…$20 their fan-out jobs' (jobParams, as firstJobOf makes them). Jobs
-// join their message, so each is inserted only after it.
-const insertMessages = statement(
+// columns (messageParams), $11…$20 their fan-out jobs' (jobParams). Jobs join their message, so
+// each is inserted only after it.
+const insertMessages = statement<{ msg_id: string; id: number }>(
   "insert_messages_with_jobs",
   `WITH message AS (
      INSERT INTO messages (id, app_id, event_id, event_type, payload, channels, metadata, previous, created_at, expires_at)
@@ -39,9 +43,9 @@ const insertMessages = statement(
        AS j(kind, app_id, msg_id, endpoint_id, task_id, attempt, trigger_type, run_at, lease_token, lane)
      JOIN message m ON m.id = j.msg_id
      ORDER BY j.msg_id
-     RETURNING id
+     RETURNING msg_id, id
    )
-   SELECT count(*) FROM job`,
+   SELECT msg_id, id FROM job`,
 );
 
 /** Enough for the requests of one turn at any concurrency the API sees; a larger turn is sent as several statements. */
@@ -53,25 +57,30 @@ export function messageParams(message: Message): unknown[] {
   return [row.id, row.app_id, row.event_id, row.event_type, row.payload, row.channels, row.metadata, row.previous, row.created_at, row.expires_at];
 }
 
-function messageWithJobParams(message: Message): unknown[] {
-  return [...messageParams(message), ...jobParams(firstJobOf(message))];
+/** A message to insert and its fan-out job, claimed already if it was accepted with a lease. */
+interface MessageWithJob {
+  message: Message;
+  job: DbNewJob;
 }
 
-/** Inserts a message and its fan-out job, with the other messages of its turn; rejects with the insert's own error. */
-export function makeMessageInsert(pool: pg.Pool): (message: Message) => Promise<void> {
-  async function insert(messages: Message[]): Promise<void> {
-    const rows = messages.map(messageWithJobParams);
-    await execute(pool, insertMessages, rows[0]!.map((_, column) => rows.map((row) => row[column])));
+/**
+ * Inserts a message and its fan-out job, with the other messages of its turn, and returns the job
+ * if it was leased; rejects with the insert's own error.
+ */
+export function makeMessageInsert(pool: pg.Pool): (message: Message, lease: Lease | undefined) => Promise<Job | null> {
+  async function insert(entries: MessageWithJob[]): Promise<Array<Job | null>> {
+    const rows = entries.map(({ message, job }) => [...messageParams(message), ...jobParams(job)]);
+    const inserted = await queryRows(pool, insertMessages, rows[0]!.map((_, column) => rows.map((row) => row[column])));
+    const idOf = new Map(inserted.map((row) => [row.msg_id, row.id]));
+    return entries.map(({ message, job }) => (job.lease_token === null ? null : insertedJob(job, idOf.get(message.id)!)));
   }
-  return callTogetherEachTurn<Message, void>({
-    alone: (message) => insert([message]),
-    async together(messages) {
-      await insert(messages);
-      return messages.map(() => undefined);
-    },
+  const insertTogether = callTogetherEachTurn<MessageWithJob, Job | null>({
+    alone: async (entry) => (await insert([entry]))[0]!,
+    together: insert,
     maxPerCall: MAX_MESSAGES_PER_STATEMENT,
-    compare: (a, b) => compareText(a.appId, b.appId) || compareText(a.eventId ?? "", b.eventId ?? "") || compareText(a.id, b.id),
+    compare: ({ message: a }, { message: b }) => compareText(a.appId, b.appId) || compareText(a.eventId ?? "", b.eventId ?? "") || compareText(a.id, b.id),
   });
+  return (message, lease) => insertTogether({ message, job: lease ? leasedFanOutJobOf(message, lease) : firstJobOf(message) });
 }
 
 function compareText(a: string, b: string): number {

@@ -60,10 +60,12 @@ export function makeMessageStore({ pool, workNotifier }: PostgresContext): Messa
   return {
     // The message and its fan-out job commit together: once createMessage resolves, the message is
     // durable and some worker will fan it out (the job is due at the message's creation time).
-    async createMessage(message) {
-      await withConflict("eventId", EVENT_ID_TAKEN, () => insertWithJob(message));
-      // Workers hear of it after the commit, with other messages (postgres-work-notifier.ts).
-      workNotifier.soon();
+    async createMessage(message, lease) {
+      const job = await withConflict("eventId", EVENT_ID_TAKEN, () => insertWithJob(message, lease));
+      // Workers hear of it after the commit, with other messages (postgres-work-notifier.ts); a
+      // job leased already is this process's own to run.
+      if (!job) workNotifier.soon();
+      return job;
     },
 
     async createMessageForEndpoint(message, endpointId) {

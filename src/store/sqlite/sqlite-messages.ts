@@ -1,7 +1,7 @@
 import type { Message } from "../../domain/types.ts";
 import type { DbMessage } from "../shared-rows.ts";
-import { firstJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
-import type { MessageStore } from "../store.ts";
+import { firstJobOf, insertedJob, leasedFanOutJobOf, messageToRow, rowToMessage } from "../shared-rows.ts";
+import type { Job, Lease, MessageStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy, withConflict } from "./sqlite-database.ts";
 import type { PageQuery } from "./sqlite-pagination.ts";
@@ -26,9 +26,14 @@ export function makeMessageStore({ db, statements, groupCommit }: SqliteContext,
   // The message and its fan-out job commit together: once createMessage resolves, the message is
   // durable and some worker will fan it out (the job is due at the message's creation time). Both
   // writes run in the group commit's transaction (group-commit.ts), which makes each all or nothing.
-  function insertWithJob(message: Message): void {
+  function insertWithJob(message: Message, lease: Lease | undefined): Job | null {
     st().insert.run(messageToRow(message));
-    insertJob(queue(), firstJobOf(message));
+    if (!lease) {
+      insertJob(queue(), firstJobOf(message));
+      return null;
+    }
+    const job = leasedFanOutJobOf(message, lease);
+    return insertedJob(job, insertJob(queue(), job));
   }
 
   function insertForEndpoint(message: Message, endpointId: string): void {
@@ -49,8 +54,8 @@ export function makeMessageStore({ db, statements, groupCommit }: SqliteContext,
   });
 
   return {
-    async createMessage(message) {
-      await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => insertWithJob(message)));
+    createMessage(message, lease) {
+      return groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => insertWithJob(message, lease)));
     },
     async createMessageForEndpoint(message, endpointId) {
       await groupCommit(() => withConflict("eventId", EVENT_ID_TAKEN, () => insertForEndpoint(message, endpointId)));

@@ -1,5 +1,3 @@
-import { randomUUID } from "node:crypto";
-
 import type { DbDestination, DbJob, DbNewJob } from "../shared-rows.ts";
 import type { Db } from "./sqlite-database.ts";
 import { boundLimit, lazy } from "./sqlite-database.ts";
@@ -108,12 +106,4 @@ export function prepareQueueStatements(db: Db) {
 /** Inserts a job and returns its id. */
 export function insertJob(st: QueueStatements, job: DbNewJob): number {
   return Number(st.insertJob.run(job).lastInsertRowid);
-}
-
-/**
- * A fresh lease token: the worker id (to see who holds a job when debugging) plus a random UUID
- * (what makes it unique per claim).
- */
-export function newLeaseToken(workerId: string): string {
-  return `${workerId}:${randomUUID()}`;
 }

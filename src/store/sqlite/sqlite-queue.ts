@@ -1,11 +1,11 @@
 import { TRIGGER } from "../../domain/types.ts";
 import type { DbDestination, DbEndpointHealth, DbJob, DbNewJob } from "../shared-rows.ts";
-import { attemptToRow, rowToEndpointHealth, rowToJob } from "../shared-rows.ts";
+import { attemptToRow, newLeaseToken, rowToEndpointHealth, rowToJob } from "../shared-rows.ts";
 import type { DeliveryOutcome, DeliveryRequest, EndpointHealth, FanOutTarget, Job, Lease, QueueStore } from "../store.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy } from "./sqlite-database.ts";
 import type { QueueStatements } from "./sqlite-queue-statements.ts";
-import { insertJob, newLeaseToken } from "./sqlite-queue-statements.ts";
+import { insertJob } from "./sqlite-queue-statements.ts";
 
 /**
  * The queue (see the comment on Store in store.ts). Every write runs in a `BEGIN IMMEDIATE`
