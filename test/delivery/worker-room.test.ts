@@ -6,6 +6,7 @@ import { afterEach, describe, test } from "node:test";
 import type { Job, Store } from "../../src/store/store.ts";
 import { FAN_OUT_PART_SIZE } from "../../src/worker/fanout-job.ts";
 import { startTestHerald, type TestHerald } from "../helpers/herald.ts";
+import { makeMessage } from "../store/fixtures.ts";
 import { waitUntil } from "./support.ts";
 
 /**
@@ -124,6 +125,24 @@ describe("worker: room", () => {
     assert.deepEqual(seen.claimed, ["fanout"], "the second message's fan-out, claimed from the queue");
     assert.equal(seen.messagesRead, 1);
     assert.equal(receiver.counts.mostOpen, 1);
+  });
+
+  test("a slot whose message is stored after the worker stopped hands the fan-out back to the queue, for any worker", async () => {
+    h = await startTestHerald();
+    const app = await h.svix.application.create({ name: "Stopping" });
+    const { worker, store } = h.herald;
+    const slot = worker!.reserveFanOut();
+    assert.ok(slot);
+    await worker!.stop();
+    assert.equal(worker!.reserveFanOut(), null, "a slot from a stopped worker");
+
+    const message = makeMessage(app.id, { createdAt: Date.now() });
+    const job = await store.createMessage(message, slot.lease);
+    assert.ok(job);
+    slot.start(job, message);
+    const other = { workerId: "another", now: Date.now() + 1_000, leaseMs: 30_000 };
+    await waitUntil("the fan-out back in the queue", async () => (await store.queueStats(other.now)).due === 1);
+    assert.deepEqual((await store.claimJobs(10, other)).map((claimed) => [claimed.kind, claimed.msgId]), [["fanout", message.id]]);
   });
 
   test("fan-outs to many endpoints and the loop's claims together never hold more requests open than the room", async () => {
