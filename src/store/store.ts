@@ -388,7 +388,8 @@ export interface QueueStore {
   /**
    * Pushes the lease of jobs a worker still holds (same leaseToken) to end at `until`. Workers renew
    * the leases of their in-flight jobs every few seconds, so leases can be short and a dead
-   * worker's jobs are taken over soon.
+   * worker's jobs are taken over soon. A job whose row another transaction holds at that moment
+   * (its own completion, say) may be left to the next renewal rather than waited for.
    */
   extendLeases(jobs: Job[], until: number): Promise<void>;
   /**

@@ -39,6 +39,53 @@ async function countRoundTrips<T>(work: () => Promise<T>): Promise<{ result: T; 
 }
 
 /** The PostgreSQL queue under several workers (store instances) at once. */
+describe("postgres store: renewing leases", () => {
+  let store: Store;
+  let url: string;
+  let cleanup: () => Promise<void>;
+  let app: Application;
+  let endpoint: Endpoint;
+
+  beforeEach(async () => {
+    ({ store, url, cleanup } = await makePostgresTestStore());
+    app = makeApp();
+    await store.createApplication(app);
+    endpoint = makeEndpoint(app.id);
+    await store.createEndpoint(endpoint);
+  });
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  test("skips a job another transaction has locked instead of waiting for it, so it cannot join a lock cycle with completions", async () => {
+    for (let i = 0; i < 2; i++) await store.createMessageForEndpoint(makeMessage(app.id, { createdAt: T0 + i }), endpoint.id);
+    const [locked, free] = await store.claimJobs(2, lease("w", T0 + 10));
+    const runAtOf = async (client: pg.Client, job: Job) => Number((await client.query("SELECT run_at FROM queue WHERE id = $1", [job.id])).rows[0].run_at);
+
+    // Another transaction holds one job's row, as a completion or a fan-out of it does.
+    const locker = new pg.Client(url);
+    await locker.connect();
+    try {
+      await locker.query("BEGIN");
+      await locker.query("SELECT id FROM queue WHERE id = $1 FOR UPDATE", [locked.id]);
+      let waiting: NodeJS.Timeout | undefined;
+      const renewal = store.extendLeases([locked, free], T0 + 5 * LEASE_MS).then(() => "renewed");
+      const blocked = new Promise((resolve) => (waiting = setTimeout(resolve, 10_000, "still waiting for the locked row")));
+      assert.equal(await Promise.race([renewal, blocked]), "renewed");
+      clearTimeout(waiting);
+      assert.equal(await runAtOf(locker, free), T0 + 5 * LEASE_MS);
+      assert.equal(await runAtOf(locker, locked), T0 + 10 + LEASE_MS, "the locked job's lease is left to the next renewal");
+      await locker.query("COMMIT");
+
+      await store.extendLeases([locked, free], T0 + 6 * LEASE_MS);
+      assert.equal(await runAtOf(locker, locked), T0 + 6 * LEASE_MS);
+    } finally {
+      await locker.end();
+    }
+  });
+});
+
+/** The PostgreSQL queue under several workers (store instances) at once. */
 describe("postgres store: queue with several workers", () => {
   let store: Store;
   let url: string;

@@ -92,11 +92,20 @@ const st = {
      WHERE msg_id = $1 AND endpoint_id = $2`,
   ),
   // Only rows still held under the caller's token: a lease another worker took over stays theirs.
+  // A row another transaction has locked is skipped, not waited for: that is the worker's own
+  // completion, fan-out or release of the job (or an endpoint's deletion), which ends the lease
+  // anyway or leaves it to the next renewal. Waiting could deadlock: the renewal locks its rows in
+  // no set order, a batch of completions in endpoint order, and PostgreSQL broke such a cycle only
+  // after deadlock_timeout (1 s), with the worker's deliveries stalled meanwhile (issue 6: the
+  // one-second maxima of the latency probe).
   extend: statement(
     "extend_leases",
     `UPDATE queue SET run_at = $1
-     FROM unnest($2::bigint[], $3::text[]) AS held(id, lease_token)
-     WHERE queue.id = held.id AND queue.lease_token = held.lease_token`,
+     FROM (SELECT q.id FROM queue q
+           JOIN unnest($2::bigint[], $3::text[]) AS held(id, lease_token)
+             ON q.id = held.id AND q.lease_token = held.lease_token
+           FOR UPDATE OF q SKIP LOCKED) AS free
+     WHERE queue.id = free.id`,
   ),
   // Put-back jobs give up their rate slots, so jobs released together cannot burst when claimed again.
   release: statement(
