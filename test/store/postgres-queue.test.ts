@@ -39,12 +39,13 @@ async function countRoundTrips<T>(work: () => Promise<T>): Promise<{ result: T; 
 }
 
 /** The PostgreSQL queue under several workers (store instances) at once. */
-describe("postgres store: renewing leases", () => {
+describe("postgres store: queue with several workers", () => {
   let store: Store;
   let url: string;
   let cleanup: () => Promise<void>;
   let app: Application;
   let endpoint: Endpoint;
+  const others: Store[] = [];
 
   beforeEach(async () => {
     ({ store, url, cleanup } = await makePostgresTestStore());
@@ -54,10 +55,11 @@ describe("postgres store: renewing leases", () => {
     await store.createEndpoint(endpoint);
   });
   afterEach(async () => {
+    for (const other of others.splice(0)) await other.close();
     await cleanup();
   });
 
-  test("skips a job another transaction has locked instead of waiting for it, so it cannot join a lock cycle with completions", async () => {
+  test("renewing leases skips a job another transaction has locked instead of waiting for it, so it cannot join a lock cycle with completions", async () => {
     for (let i = 0; i < 2; i++) await store.createMessageForEndpoint(makeMessage(app.id, { createdAt: T0 + i }), endpoint.id);
     const [locked, free] = await store.claimJobs(2, lease("w", T0 + 10));
     const runAtOf = async (client: pg.Client, job: Job) => Number((await client.query("SELECT run_at FROM queue WHERE id = $1", [job.id])).rows[0].run_at);
@@ -82,28 +84,6 @@ describe("postgres store: renewing leases", () => {
     } finally {
       await locker.end();
     }
-  });
-});
-
-/** The PostgreSQL queue under several workers (store instances) at once. */
-describe("postgres store: queue with several workers", () => {
-  let store: Store;
-  let url: string;
-  let cleanup: () => Promise<void>;
-  let app: Application;
-  let endpoint: Endpoint;
-  const others: Store[] = [];
-
-  beforeEach(async () => {
-    ({ store, url, cleanup } = await makePostgresTestStore());
-    app = makeApp();
-    await store.createApplication(app);
-    endpoint = makeEndpoint(app.id);
-    await store.createEndpoint(endpoint);
-  });
-  afterEach(async () => {
-    for (const other of others.splice(0)) await other.close();
-    await cleanup();
   });
 
   const openWorker = async () => {
