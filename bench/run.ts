@@ -25,7 +25,9 @@
  *    Herald's worker has at most its concurrency in flight and everything else stays in its queue
  *    (checked by counting the queue table). N messages are posted (1,000,000; stopped after a time
  *    cap, reporting how far it got): ingest rate over the first and the last 10 %, Herald's RSS
- *    (VmRSS) with N pending. Then the receiver answers and the drain rate is measured. Herald's request
+ *    (VmRSS) with N pending. Then the receiver answers and the drain rate is measured, and a tenth
+ *    more is posted (held, then drained) for the ingest rate with none pending again: the last
+ *    tenth is compared with the mean of the two rates with none pending. Herald's request
  *    timeout is raised to 5 minutes and the ingest is capped below that, so nothing times out and
  *    goes to the retry schedule.
  *
@@ -283,6 +285,31 @@ async function measureFanOut(herald: BenchHerald, receiver: BenchReceiver, sizes
   };
 }
 
+/**
+ * Posts `total` messages to the backlog endpoint while the receiver holds its requests, so they
+ * stay pending; the progress it records gives the rate over any part of the run.
+ */
+async function ingestHeld(herald: BenchHerald, appId: string, total: number, maxMs: number) {
+  const target = heraldTarget(herald, appId, CONCURRENCY);
+  const result = await closedLoop({
+    target,
+    total,
+    concurrency: CONCURRENCY,
+    deadlineMs: Date.now() + maxMs,
+    body: (n) => messageBody(n),
+    sampleEvery: Math.max(1, Math.floor(total / 1000)),
+  });
+  await target.pool.close();
+  return result;
+}
+
+/**
+ * Phase 6. "Ingest not slower with the backlog than with none" compares the last tenth of the
+ * backlog with ingest while nothing is pending, measured twice: over the first tenth, and again
+ * after the drain (a tenth more, held, then drained too). The shared machine's speed drifts over
+ * the minutes between them by more than the target's allowance; the two measurements with none
+ * pending bracket the one with the backlog, and their mean is the reference.
+ */
 async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
   const appId = await createAppWithEndpoint(herald.url, "bench backlog", `${receiver.url}/backlog`);
   await receiver.hold("/backlog");
@@ -290,16 +317,7 @@ async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, size
   const idleRssBytes = processMemory(pid)?.rssBytes ?? NaN;
   let maxRssBytes = 0;
   const sampler = setInterval(() => (maxRssBytes = Math.max(maxRssBytes, processMemory(pid)?.rssBytes ?? 0)), 500);
-  const target = heraldTarget(herald, appId, CONCURRENCY);
-  const result = await closedLoop({
-    target,
-    total: sizes.backlog,
-    concurrency: CONCURRENCY,
-    deadlineMs: Date.now() + sizes.backlogIngestMaxMs,
-    body: (n) => messageBody(n),
-    sampleEvery: Math.max(1, Math.floor(sizes.backlog / 1000)),
-  });
-  await target.pool.close();
+  const result = await ingestHeld(herald, appId, sizes.backlog, sizes.backlogIngestMaxMs);
   clearInterval(sampler);
   const memory = processMemory(pid);
   maxRssBytes = Math.max(maxRssBytes, memory?.rssBytes ?? 0);
@@ -314,6 +332,11 @@ async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, size
   const drained = await waitForDeliveries(receiver, herald.process, "/backlog", result.accepted, sizes.drainMaxMs);
   const drainSeconds = ((drained.lastAt ?? nowMs()) - releasedAt) / 1000;
   const afterDrain = processMemory(pid);
+
+  await receiver.hold("/backlog");
+  const again = await ingestHeld(herald, appId, tenth, sizes.backlogIngestMaxMs);
+  await receiver.release("/backlog");
+  const againDrained = await waitForDeliveries(receiver, herald.process, "/backlog", result.accepted + again.accepted, sizes.drainMaxMs);
   return {
     requested: sizes.backlog,
     accepted: result.accepted,
@@ -334,6 +357,9 @@ async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, size
     drainSeconds,
     drainPerSecond: drained.unique / drainSeconds,
     rssAfterDrainBytes: afterDrain?.rssBytes ?? NaN,
+    againAccepted: again.accepted,
+    againPerSecond: (again.accepted * 1000) / (again.endedAt - again.startedAt),
+    againDrained: againDrained.unique - drained.unique,
   };
 }
 
@@ -350,7 +376,8 @@ function rows(engine: EngineName, r: Results): Row[] {
   const e2eRatio = r.ingest.deliveredPerSecond / r.raw.perSecond;
   const fullFanOut = r.fanOut.endpoints >= TARGETS.fanOutEndpoints;
   const fullBacklog = r.backlog.accepted >= TARGETS.backlogMessages;
-  const backlogRatio = r.backlog.lastTenthPerSecond !== null && r.backlog.firstTenthPerSecond !== null ? r.backlog.lastTenthPerSecond / r.backlog.firstTenthPerSecond : NaN;
+  const withNonePending = ((r.backlog.firstTenthPerSecond ?? NaN) + r.backlog.againPerSecond) / 2;
+  const backlogRatio = (r.backlog.lastTenthPerSecond ?? NaN) / withNonePending;
   const incomplete = (complete: boolean) => (complete ? "" : " (INCOMPLETE)");
   return [
     { metric: `1. raw limit (${CONCURRENCY} in flight, ${r.raw.requests} req)`, value: fmt.rate(r.raw.perSecond) },
@@ -379,7 +406,7 @@ function rows(engine: EngineName, r: Results): Row[] {
     {
       metric: `   backlog ingest, last 10 % (${r.backlog.queueDepthAtEnd} in queue)`,
       value: `${fmt.rate(r.backlog.lastTenthPerSecond ?? NaN)} (${fmt.ratio(backlogRatio)})`,
-      target: `≥ ${TARGETS.backlogIngestRatio}× first 10 %`,
+      target: `≥ ${TARGETS.backlogIngestRatio}× with none (mean of first 10 % and after drain)`,
       met: fullBacklog ? backlogRatio >= TARGETS.backlogIngestRatio : null,
     },
     {
@@ -389,6 +416,7 @@ function rows(engine: EngineName, r: Results): Row[] {
       met: fullBacklog ? r.backlog.maxRssBytes <= TARGETS.rssBytes : null,
     },
     { metric: `   drain${incomplete(r.backlog.drainComplete)}`, value: fmt.rate(r.backlog.drainPerSecond) },
+    { metric: `   backlog ingest after the drain, none pending (${r.backlog.againAccepted} msg)`, value: fmt.rate(r.backlog.againPerSecond) },
   ];
 }
 

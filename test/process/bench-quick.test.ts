@@ -63,11 +63,13 @@ for (const engine of ["sqlite", "postgres"] as const) {
     assertMeasured(fanOut.allMs, "fanOut.allMs");
     assertMeasured(backlog.rssBytes, "backlog.rssBytes");
     assertMeasured(backlog.drainPerSecond, "backlog.drainPerSecond");
+    assertMeasured(backlog.againPerSecond, "backlog.againPerSecond");
     // Every message was delivered once the phases ended: the figures describe complete runs.
     assert.equal(relay.delivered, relay.messages);
     assert.equal(ingest.delivered, ingest.messages);
     assert.equal(latency.delivered, latency.accepted);
     assert.equal(fanOut.delivered, fanOut.endpoints);
     assert.equal(backlog.drained, backlog.accepted);
+    assert.equal(backlog.againDrained, backlog.againAccepted);
   });
 }
