@@ -68,16 +68,26 @@ describe("worker: room", () => {
     return seen;
   }
 
-  test("with room for one job, a message to one endpoint is delivered by its fan-out: no delivery job is released or claimed again", async () => {
-    h = await startTestHerald({ env: { HERALD_WORKER_CONCURRENCY: "1" } });
-    const seen = watchQueue(h.herald.store);
-    const receiver = await startCountingReceiver(0);
-    const app = await h.svix.application.create({ name: "One slot" });
-    await h.svix.endpoint.create(app.id, { url: receiver.url });
+  /**
+   * Herald with its queue watched, and one application with one endpoint on a counting receiver
+   * that answers after `delayMs`.
+   */
+  async function startWithOneEndpoint(name: string, { concurrency, delayMs = 0 }: { concurrency?: number; delayMs?: number } = {}) {
+    h = await startTestHerald(concurrency === undefined ? {} : { env: { HERALD_WORKER_CONCURRENCY: String(concurrency) } });
+    const { herald, svix } = h;
+    const seen = watchQueue(herald.store);
+    const receiver = await startCountingReceiver(delayMs);
+    const app = await svix.application.create({ name });
+    await svix.endpoint.create(app.id, { url: receiver.url });
+    return { herald, svix, seen, receiver, app };
+  }
 
-    for (let i = 0; i < 5; i++) await h.svix.message.create(app.id, { eventType: "x.y", payload: { i } });
+  test("with room for one job, a message to one endpoint is delivered by its fan-out: no delivery job is released or claimed again", async () => {
+    const { herald, svix, seen, receiver, app } = await startWithOneEndpoint("One slot", { concurrency: 1 });
+
+    for (let i = 0; i < 5; i++) await svix.message.create(app.id, { eventType: "x.y", payload: { i } });
     await waitUntil("five deliveries", async () => receiver.counts.received >= 5);
-    await h.herald.worker!.drain();
+    await herald.worker!.drain();
 
     assert.equal(receiver.counts.received, 5);
     assert.equal(seen.released, 0, "delivery jobs handed back to the queue");
@@ -90,36 +100,28 @@ describe("worker: room", () => {
   });
 
   test("a message accepted while the worker has room is fanned out here at once: its fan-out is neither claimed nor read back", async () => {
-    h = await startTestHerald();
-    const seen = watchQueue(h.herald.store);
-    const receiver = await startCountingReceiver(0);
-    const app = await h.svix.application.create({ name: "Room" });
-    await h.svix.endpoint.create(app.id, { url: receiver.url });
+    const { herald, svix, seen, receiver, app } = await startWithOneEndpoint("Room");
 
     const messages = 10;
-    await Promise.all(Array.from({ length: messages }, (_, i) => h!.svix.message.create(app.id, { eventType: "x.y", payload: { i } })));
+    await Promise.all(Array.from({ length: messages }, (_, i) => svix.message.create(app.id, { eventType: "x.y", payload: { i } })));
     await waitUntil("every delivery", async () => receiver.counts.received >= messages);
-    await h.herald.worker!.drain();
+    await herald.worker!.drain();
 
     assert.equal(receiver.counts.received, messages);
     assert.deepEqual(seen.claimed, [], "jobs claimed from the queue");
     assert.equal(seen.messagesRead, 0, "messages read back from the store");
-    assert.equal((await h.herald.store.queueStats(Date.now())).depth, 0);
+    assert.equal((await herald.store.queueStats(Date.now())).depth, 0);
   });
 
   test("a message accepted while the worker is full waits in the queue, and the worker claims it once there is room", async () => {
-    h = await startTestHerald({ env: { HERALD_WORKER_CONCURRENCY: "1" } });
-    const seen = watchQueue(h.herald.store);
-    // Holds the first delivery long enough for the second message to find no room.
-    const receiver = await startCountingReceiver(300);
-    const app = await h.svix.application.create({ name: "Full" });
-    await h.svix.endpoint.create(app.id, { url: receiver.url });
+    // The receiver holds the first delivery long enough for the second message to find no room.
+    const { herald, svix, seen, receiver, app } = await startWithOneEndpoint("Full", { concurrency: 1, delayMs: 300 });
 
-    await h.svix.message.create(app.id, { eventType: "x.y", payload: { first: true } });
+    await svix.message.create(app.id, { eventType: "x.y", payload: { first: true } });
     await waitUntil("the first delivery under way", async () => receiver.counts.open === 1);
-    await h.svix.message.create(app.id, { eventType: "x.y", payload: { first: false } });
+    await svix.message.create(app.id, { eventType: "x.y", payload: { first: false } });
     await waitUntil("both deliveries", async () => receiver.counts.received >= 2);
-    await h.herald.worker!.drain();
+    await herald.worker!.drain();
 
     assert.equal(receiver.counts.received, 2);
     assert.deepEqual(seen.claimed, ["fanout"], "the second message's fan-out, claimed from the queue");
