@@ -1,3 +1,4 @@
+import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
@@ -10,6 +11,7 @@ import { closeConnectionsOnClose } from "./close-connections.ts";
 import type { Api, ApiContext } from "./context.ts";
 import { FieldError, HttpError } from "./errors.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import { portalFiles } from "./portal-files.ts";
 import { applicationRoutes } from "./routes/applications.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -20,12 +22,14 @@ import { endpointQueueRoutes } from "./routes/endpoint-queue.ts";
 import { endpointReplayRoutes } from "./routes/endpoint-replay.ts";
 import { endpointTransformationRoutes } from "./routes/endpoint-transformation.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
+import { environmentRoutes } from "./routes/environment.ts";
 import { eventTypeRetryRoutes } from "./routes/event-type-retry.ts";
 import { eventTypeRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
 import { profileRoutes } from "./routes/profiles.ts";
+import { makeTokenRevocations } from "./token-revocations.ts";
 import { toValidationItems } from "./validation.ts";
 import { compileValidator } from "./validators.ts";
 
@@ -39,13 +43,24 @@ declare module "fastify" {
   }
 }
 
+/** `https://*.example.com` allows every subdomain's origin; other origins match exactly. */
+function originMatcher(origin: string): string | RegExp {
+  if (!origin.includes("*")) return origin;
+  const [scheme, host] = origin.split("://*.");
+  return new RegExp(`^${scheme}://[a-z0-9-]+(\\.[a-z0-9-]+)*\\.${host.replace(/[.:]/g, "\\$&")}$`, "i");
+}
+
 /**
  * Builds the HTTP API (not listening: `listen` is the caller's business, so tests can use
  * `inject` or a real socket). Every route is a plugin with JSON schemas; the OpenAPI document at
  * `/api/v1/openapi.json` is generated from those same schemas.
  */
-export async function buildApi(serverContext: ApiContext, options: { logger?: FastifyBaseLogger } = {}): Promise<Api> {
-  const context: ApiContext = { ...serverContext, store: cacheApplicationReads(serverContext.store) };
+export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations">, options: { logger?: FastifyBaseLogger } = {}): Promise<Api> {
+  const context: ApiContext = {
+    ...serverContext,
+    store: cacheApplicationReads(serverContext.store),
+    tokenRevocations: makeTokenRevocations(serverContext.store),
+  };
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -127,6 +142,9 @@ export async function buildApi(serverContext: ApiContext, options: { logger?: Fa
     },
   });
 
+  // Browsers may call the API from the origins configured (bearer tokens only: no cookies, so no CSRF).
+  const origins = context.config.corsOrigins;
+  await app.register(cors, { origin: origins.includes("*") ? "*" : origins.map(originMatcher), maxAge: 600, exposedHeaders: ["svix-req-id"] });
   registerAuth(app, context);
   registerIdempotency(app, context);
 
@@ -147,6 +165,8 @@ export async function buildApi(serverContext: ApiContext, options: { logger?: Fa
     attemptRoutes,
     backgroundTaskRoutes,
     operationalWebhookRoutes,
+    environmentRoutes,
+    portalFiles,
   ]) {
     await app.register(async (scope) => routes(scope as unknown as Api, context));
   }

@@ -12,6 +12,7 @@ import type { Store } from "../store/store.ts";
 import type { FanOutSlot } from "../worker/worker.ts";
 import type { Principal } from "./auth-tokens.ts";
 import { HttpError, notFound } from "./errors.ts";
+import type { TokenRevocations } from "./token-revocations.ts";
 
 /** Everything a route needs, built once by the server and passed to every route plugin. */
 export interface ApiContext {
@@ -26,6 +27,8 @@ export interface ApiContext {
   notifyWork: () => void;
   /** A slot of the in-process worker for the fan-out of a message being accepted (null: none, or no room). */
   reserveFanOut: () => FanOutSlot | null;
+  /** App tokens revoked by logout or expire-all (made by buildApi). */
+  tokenRevocations: TokenRevocations;
 }
 
 export type Api = FastifyInstance<
@@ -45,6 +48,8 @@ declare module "fastify" {
   }
   interface FastifyContextConfig {
     access?: Access;
+    /** Declares that a write open to app tokens needs no capability beyond ViewBase (see registerAuth). */
+    capability?: "ViewBase";
   }
 }
 

@@ -9,6 +9,9 @@ export const ERROR_CODES = {
   missing_payload: 400,
   limit_reached: 400,
   authentication_failed: 401,
+  // A portal link's single-use key, already exchanged or past its time (Herald's codes).
+  link_used: 401,
+  link_expired: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

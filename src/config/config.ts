@@ -53,7 +53,29 @@ export interface ResolvedConfig {
   readonly responseBodyLimit: number;
   /** Messages and their attempts are deleted this many days after creation. @defaultValue 90 */
   readonly retentionDays: number;
+  /** Origins whose pages may call the API from a browser (CORS; bearer tokens, no cookies). @defaultValue ["*"] */
+  readonly corsOrigins: readonly string[];
+  readonly portal: PortalConfig;
 }
+
+/** What the consumer portal shows and lets consumers do (GET /api/v1/environment/settings). */
+export interface PortalConfig {
+  /** Who may embed the portal in a frame (CSP frame-ancestors sources). @defaultValue ["*"] */
+  readonly frameAncestors: readonly string[];
+  readonly displayName: string | null;
+  readonly logoUrl: string | null;
+  /** `#RRGGBB` */
+  readonly primaryColor: string | null;
+  readonly fontFamily: string | null;
+  /** The advanced delivery options consumers may edit. @defaultValue all of EDITABLE_DELIVERY_OPTIONS */
+  readonly editableDeliveryOptions: readonly EditableDeliveryOption[];
+  readonly enableTransformations: boolean;
+  readonly enableMtls: boolean;
+  readonly enableChannels: boolean;
+}
+
+export const EDITABLE_DELIVERY_OPTIONS = ["method", "timeoutMs", "retrySchedule", "body", "filter", "batch", "ordering", "watchFields", "readyField"] as const;
+export type EditableDeliveryOption = (typeof EDITABLE_DELIVERY_OPTIONS)[number];
 
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000];
 
@@ -152,6 +174,46 @@ function pemFile(source: Source, name: string): string | null {
   return certificates.join("\n");
 }
 
+function oneOf<T extends string>(source: Source, name: string, allowed: readonly T[]): T[] | null {
+  if (source[name] === undefined) return null;
+  const values = list(source, name);
+  for (const value of values) {
+    if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(name, `has "${value}", not one of ${allowed.join(", ")}`);
+  }
+  return values as T[];
+}
+
+function pattern(source: Source, name: string, shape: RegExp, what: string): string | null {
+  const value = optional(source, name);
+  if (value !== null && !shape.test(value)) throw new ConfigError(name, `must be ${what}, got "${value}"`);
+  return value;
+}
+
+/** CSP and CORS source lists: `*`, or origins such as https://app.example.com (wildcard subdomains allowed). */
+function originList(source: Source, name: string): string[] {
+  const origins = source[name] === undefined ? ["*"] : list(source, name);
+  for (const origin of origins) {
+    if (origin !== "*" && origin !== "'self'" && !/^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i.test(origin)) {
+      throw new ConfigError(name, `must list *, 'self' or origins like https://app.example.com, got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
+function resolvePortal(source: Source): PortalConfig {
+  return Object.freeze({
+    frameAncestors: Object.freeze(originList(source, "HERALD_PORTAL_FRAME_ANCESTORS")),
+    displayName: optional(source, "HERALD_PORTAL_DISPLAY_NAME"),
+    logoUrl: url(source, "HERALD_PORTAL_LOGO_URL", ["https:", "http:"]),
+    primaryColor: pattern(source, "HERALD_PORTAL_PRIMARY_COLOR", /^#[0-9a-f]{6}$/i, "a colour like #3b5bdb"),
+    fontFamily: pattern(source, "HERALD_PORTAL_FONT_FAMILY", /^[a-zA-Z0-9\-_ ]+$/, "a font family name"),
+    editableDeliveryOptions: Object.freeze(oneOf(source, "HERALD_PORTAL_EDITABLE_OPTIONS", EDITABLE_DELIVERY_OPTIONS) ?? [...EDITABLE_DELIVERY_OPTIONS]),
+    enableTransformations: flag(source, "HERALD_PORTAL_TRANSFORMATIONS", true),
+    enableMtls: flag(source, "HERALD_PORTAL_MTLS", true),
+    enableChannels: flag(source, "HERALD_PORTAL_CHANNELS", true),
+  });
+}
+
 export function resolveConfig(env: Source = process.env): ResolvedConfig {
   const source: Source = { ...readConfigFile(env), ...env };
   const port = integer(source, "HERALD_PORT", 8071, 0, 65535);
@@ -215,6 +277,8 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     senderThread: flag(source, "HERALD_SENDER_THREAD", true),
     responseBodyLimit: integer(source, "HERALD_RESPONSE_BODY_LIMIT", 20_000, 0, 1_048_576),
     retentionDays: integer(source, "HERALD_RETENTION_DAYS", 90, 1, 36_500),
+    corsOrigins: Object.freeze(originList(source, "HERALD_CORS_ORIGINS").filter((origin) => origin !== "'self'")),
+    portal: resolvePortal(source),
   };
   return Object.freeze(config);
 }

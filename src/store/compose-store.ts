@@ -8,6 +8,7 @@ import type {
   MessageStore,
   QueueStore,
   RetentionStore,
+  SessionStore,
   Store,
 } from "./store.ts";
 
@@ -22,6 +23,7 @@ export type StoreParts = [
   BackgroundTaskStore,
   IdempotencyStore,
   RetentionStore,
+  SessionStore,
 ];
 
 /** An engine's connection-level methods. */

@@ -18,7 +18,7 @@ import type {
   TriggerType,
 } from "../domain/types.ts";
 import { TRIGGER } from "../domain/types.ts";
-import type { EndpointHealth, Job, JobKind, Lease } from "./store.ts";
+import type { EndpointHealth, Job, JobKind, Lease, TokenRevocation } from "./store.ts";
 
 /**
  * Row shapes of Herald's tables (snake_case, as stored) and the ONE place that converts between
@@ -545,5 +545,28 @@ export function rowToBackgroundTask(row: DbBackgroundTask): BackgroundTask {
     data: JSON.parse(row.data) as Record<string, unknown>,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** A used or expired key stays this long, so a second try can be told what happened to it. */
+export const KEEP_EXPIRED_KEYS_MS = 24 * 60 * 60 * 1000;
+
+export interface DbTokenRevocation {
+  app_id: string;
+  session_id: string | null;
+  token_id: string | null;
+  issued_before: number;
+  effective_at: number;
+  prune_after: number;
+}
+
+export function tokenRevocationFromRow(row: DbTokenRevocation): TokenRevocation {
+  return {
+    appId: row.app_id,
+    sessionId: row.session_id,
+    tokenId: row.token_id,
+    issuedBefore: Number(row.issued_before),
+    effectiveAt: Number(row.effective_at),
+    pruneAfter: Number(row.prune_after),
   };
 }

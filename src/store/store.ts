@@ -36,7 +36,8 @@ export interface Store
     QueueStore,
     BackgroundTaskStore,
     IdempotencyStore,
-    RetentionStore {
+    RetentionStore,
+    SessionStore {
   /** Applies pending migrations. Safe to call from several processes at once. */
   migrate(): Promise<void>;
   /**
@@ -457,4 +458,46 @@ export interface RetentionStore {
    * and is dropped by the worker.)
    */
   pruneMessages(before: number, now: number, limit: number): Promise<number>;
+}
+
+/** A portal link's single-use key, by its hash, with the claims of the token it is exchanged for. */
+export interface OneTimeToken {
+  keyHash: string;
+  appId: string;
+  /** JSON of the session token's claims. */
+  claims: string;
+  /** Where a page about a used or expired link points back to. */
+  returnUrl: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type OneTimeRedemption =
+  | { outcome: "redeemed"; claims: string }
+  | { outcome: "used" | "expired"; returnUrl: string | null }
+  | { outcome: "unknown" };
+
+/**
+ * Revokes, from `effectiveAt` on, the app's tokens issued at or before `issuedBefore`: all of them,
+ * one session's (`sessionId`) or one token (`tokenId`).
+ */
+export interface TokenRevocation {
+  appId: string;
+  sessionId: string | null;
+  tokenId: string | null;
+  issuedBefore: number;
+  effectiveAt: number;
+  /** After this no token it can match is still unexpired, so the row may go. */
+  pruneAfter: number;
+}
+
+/** Consumer-portal sessions: single-use link keys and token revocations. */
+export interface SessionStore {
+  /** Also deletes keys that expired more than a day before `oneTimeToken.createdAt`. */
+  createOneTimeToken(oneTimeToken: OneTimeToken): Promise<void>;
+  /** Marks the key used if it is unused and unexpired at `now`, atomically: one caller ever redeems it. */
+  redeemOneTimeToken(keyHash: string, now: number): Promise<OneTimeRedemption>;
+  /** Also deletes revocations whose pruneAfter has passed. */
+  addTokenRevocations(revocations: TokenRevocation[], now: number): Promise<void>;
+  listTokenRevocations(appId: string): Promise<TokenRevocation[]>;
 }

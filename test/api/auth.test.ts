@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 
 import type { Svix } from "svix";
 
-import { assertError, raw, sdkError, useHerald } from "./api-helpers.ts";
+import { assertError, raw, type RawResponse, sdkError, useHerald } from "./api-helpers.ts";
 
 describe("authentication and app-scoped tokens", () => {
   const herald = useHerald();
@@ -44,10 +44,17 @@ describe("authentication and app-scoped tokens", () => {
     assert.equal((await sdkError(h.client("nope").application.list())).status, 401);
   });
 
-  test("appPortalAccess returns a url that names the token", async () => {
+  test("appPortalAccess returns a portal url whose fragment holds a single-use key, not the token", async () => {
     const h = herald();
     const access = await h.svix.authentication.appPortalAccess("own-app", {});
-    assert.ok(access.url.includes(encodeURIComponent(access.token)) || access.url.includes(access.token));
+    const url = new URL(access.url);
+    assert.equal(url.pathname, "/portal/");
+    assert.ok(!access.url.includes(access.token));
+    const key = JSON.parse(Buffer.from(new URLSearchParams(url.hash.slice(1)).get("key") ?? "", "base64url").toString("utf8")) as { appId: string; oneTimeToken: string };
+    assert.equal(key.appId, ownAppId);
+    const exchanged: RawResponse = await raw(h, "none")("POST", "/api/v1/auth/one-time-token", { oneTimeToken: key.oneTimeToken });
+    assert.equal(exchanged.status, 200);
+    assert.equal((await h.client((exchanged.body as { token: string }).token).application.get(ownAppId)).id, ownAppId);
     assertError(await raw(h)("POST", "/api/v1/auth/app-portal-access/no-such-app", {}), 404, "not_found");
   });
 

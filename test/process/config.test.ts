@@ -57,7 +57,37 @@ describe("resolveConfig()", () => {
       senderThread: true,
       responseBodyLimit: 20_000,
       retentionDays: 90,
+      corsOrigins: ["*"],
+      portal: {
+        frameAncestors: ["*"],
+        displayName: null,
+        logoUrl: null,
+        primaryColor: null,
+        fontFamily: null,
+        editableDeliveryOptions: ["method", "timeoutMs", "retrySchedule", "body", "filter", "batch", "ordering", "watchFields", "readyField"],
+        enableTransformations: true,
+        enableMtls: true,
+        enableChannels: true,
+      },
     });
+  });
+
+  test("portal and CORS settings are checked", () => {
+    const config = resolveConfig({
+      HERALD_CORS_ORIGINS: "https://app.example.com, https://*.example.org",
+      HERALD_PORTAL_FRAME_ANCESTORS: "'self' https://app.example.com",
+      HERALD_PORTAL_PRIMARY_COLOR: "#3b5bdb",
+      HERALD_PORTAL_EDITABLE_OPTIONS: "method,filter",
+      HERALD_PORTAL_MTLS: "false",
+    });
+    assert.deepEqual(config.corsOrigins, ["https://app.example.com", "https://*.example.org"]);
+    assert.deepEqual(config.portal.frameAncestors, ["'self'", "https://app.example.com"]);
+    assert.equal(config.portal.primaryColor, "#3b5bdb");
+    assert.deepEqual(config.portal.editableDeliveryOptions, ["method", "filter"]);
+    assert.equal(config.portal.enableMtls, false);
+    assert.throws(() => resolveConfig({ HERALD_CORS_ORIGINS: "javascript:alert(1)" }), /HERALD_CORS_ORIGINS/);
+    assert.throws(() => resolveConfig({ HERALD_PORTAL_PRIMARY_COLOR: "red; x" }), /HERALD_PORTAL_PRIMARY_COLOR/);
+    assert.throws(() => resolveConfig({ HERALD_PORTAL_EDITABLE_OPTIONS: "method,eval" }), /HERALD_PORTAL_EDITABLE_OPTIONS/);
   });
 
   test("reads HERALD_CONFIG_FILE (JSON), and the environment wins over it", () => {

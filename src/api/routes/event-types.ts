@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
 
 import type { EventType } from "../../domain/types.ts";
 import type { Api, ApiContext } from "../context.ts";
@@ -6,6 +7,12 @@ import { notFound } from "../errors.ts";
 import { toListOut, toPageRequest } from "../pagination.ts";
 import { AnyObject, DateTime, EventTypeName, ListOut, Nullable, OrderQuery, PageQuery } from "../schemas/common.ts";
 import { eventTypeOut } from "../serializers.ts";
+
+/** An event type behind a feature flag is hidden from app tokens that were not given that flag (Svix's featureFlags). */
+function isVisibleTo(request: FastifyRequest, eventType: EventType): boolean {
+  const principal = request.principal;
+  return principal?.kind !== "app" || eventType.featureFlag === null || principal.featureFlags.includes(eventType.featureFlag);
+}
 
 const Schemas = Nullable(Type.Record(Type.String(), AnyObject));
 
@@ -70,7 +77,8 @@ export async function eventTypeRoutes(app: Api, context: ApiContext): Promise<vo
     },
     async (request) => {
       const page = await store.listEventTypes(toPageRequest(request.query, "ascending"), request.query.include_archived ?? false);
-      return toListOut(page, (eventType) => eventTypeOut(eventType, request.query.with_content ?? false));
+      const visible = { ...page, items: page.items.filter((eventType) => isVisibleTo(request, eventType)) };
+      return toListOut(visible, (eventType) => eventTypeOut(eventType, request.query.with_content ?? false));
     },
   );
 
@@ -99,7 +107,11 @@ export async function eventTypeRoutes(app: Api, context: ApiContext): Promise<vo
   app.get(
     "/api/v1/event-type/:event_type_name",
     { schema: { tags, operationId: "v1.event-type.get", params: NameParams, response: { 200: EventTypeOut } }, config: { access: "app" } },
-    async (request) => eventTypeOut(await requireEventType(request.params.event_type_name)),
+    async (request) => {
+      const eventType = await requireEventType(request.params.event_type_name);
+      if (!isVisibleTo(request, eventType)) throw notFound("Event type");
+      return eventTypeOut(eventType);
+    },
   );
 
   app.put(

@@ -12,6 +12,7 @@ import { makeMessageStore } from "./postgres-messages.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { makeQueueStore } from "./postgres-queue.ts";
 import { makeRetentionStore } from "./postgres-retention.ts";
+import { makeSessionStore } from "./postgres-sessions.ts";
 import { makeBackgroundTaskStore } from "./postgres-tasks.ts";
 import { makeWorkNotifier } from "./postgres-work-notifier.ts";
 
@@ -65,6 +66,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       makeBackgroundTaskStore(context),
       makeIdempotencyStore(context),
       makeRetentionStore(context),
+      makeSessionStore(context),
     ],
     {
       async migrate() {

@@ -13,6 +13,7 @@ import { migrateSqlite } from "./sqlite-migrate.ts";
 import { makeQueueStore } from "./sqlite-queue.ts";
 import { prepareQueueStatements } from "./sqlite-queue-statements.ts";
 import { makeRetentionStore } from "./sqlite-retention.ts";
+import { makeSessionStore } from "./sqlite-sessions.ts";
 import { makeBackgroundTaskStore } from "./sqlite-tasks.ts";
 
 export interface SqliteStoreOptions {
@@ -48,6 +49,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       makeBackgroundTaskStore(context, queue),
       makeIdempotencyStore(context),
       makeRetentionStore(context),
+      makeSessionStore(context),
     ],
     {
       async migrate() {
