@@ -144,7 +144,12 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
 
   // Browsers may call the API from the origins configured (bearer tokens only: no cookies, so no CSRF).
   const origins = context.config.corsOrigins;
-  await app.register(cors, { origin: origins.includes("*") ? "*" : origins.map(originMatcher), maxAge: 600, exposedHeaders: ["svix-req-id"] });
+  await app.register(cors, {
+    origin: origins.includes("*") ? "*" : origins.map(originMatcher),
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    maxAge: 600,
+    exposedHeaders: ["svix-req-id"],
+  });
   registerAuth(app, context);
   registerIdempotency(app, context);
 

@@ -1,11 +1,13 @@
+import type { FastifyRequest } from "fastify";
+
 import { checkBodyOption } from "../delivery/request-body.ts";
-import type { DeliveryOptions, ProfileName, ResolvedDeliveryOptions } from "../domain/delivery-options.ts";
+import type { DeliveryOptionName, DeliveryOptions, ProfileName, ResolvedDeliveryOptions } from "../domain/delivery-options.ts";
 import { DELIVERY_OPTION_NAMES } from "../domain/delivery-options.ts";
 import { checkCustomHeader } from "../domain/endpoint-headers.ts";
 import type { StringMap } from "../domain/types.ts";
 import { checkFilter } from "../filter/message-filter.ts";
 import { resolveDeliveryOptions, type ServerDeliveryDefaults, TRACKDECHETS_AUTHORIZATION } from "../profiles/profiles.ts";
-import { FieldError } from "./errors.ts";
+import { FieldError, HttpError } from "./errors.ts";
 
 /**
  * Endpoint delivery options from a request body: merged the way the request asks (a new endpoint
@@ -14,6 +16,16 @@ import { FieldError } from "./errors.ts";
  * options (with the profile's defaults filled in) must not contradict each other. Every failure
  * is a 422 naming the field.
  */
+
+/**
+ * An app token (a consumer, through the portal) may set only the options the operator lets
+ * consumers edit (HERALD_PORTAL_EDITABLE_OPTIONS); the admin token may set any.
+ */
+export function assertEditableByCaller(request: FastifyRequest, body: DeliveryOptionsBody, editable: readonly DeliveryOptionName[]): void {
+  if (request.principal?.kind !== "app") return;
+  const refused = DELIVERY_OPTION_NAMES.filter((name) => body[name] !== undefined && !editable.includes(name));
+  if (refused.length > 0) throw new HttpError("forbidden", `This server does not let consumers set ${refused.join(", ")}`);
+}
 
 export type DeliveryOptionsBody = { profile?: ProfileName } & { [K in keyof DeliveryOptions]?: DeliveryOptions[K] | null };
 

@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
+import { DELIVERY_OPTION_NAMES, type DeliveryOptionName } from "../domain/delivery-options.ts";
 import { parseCidrList } from "../net/address-policy.ts";
 
 /**
@@ -67,15 +68,14 @@ export interface PortalConfig {
   /** `#RRGGBB` */
   readonly primaryColor: string | null;
   readonly fontFamily: string | null;
-  /** The advanced delivery options consumers may edit. @defaultValue all of EDITABLE_DELIVERY_OPTIONS */
+  /** The delivery options an app token may set on an endpoint (the portal shows only these). @defaultValue all of DELIVERY_OPTION_NAMES */
   readonly editableDeliveryOptions: readonly EditableDeliveryOption[];
   readonly enableTransformations: boolean;
   readonly enableMtls: boolean;
   readonly enableChannels: boolean;
 }
 
-export const EDITABLE_DELIVERY_OPTIONS = ["method", "timeoutMs", "retrySchedule", "body", "filter", "batch", "ordering", "watchFields", "readyField"] as const;
-export type EditableDeliveryOption = (typeof EDITABLE_DELIVERY_OPTIONS)[number];
+export type EditableDeliveryOption = DeliveryOptionName;
 
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000];
 
@@ -207,7 +207,7 @@ function resolvePortal(source: Source): PortalConfig {
     logoUrl: url(source, "HERALD_PORTAL_LOGO_URL", ["https:", "http:"]),
     primaryColor: pattern(source, "HERALD_PORTAL_PRIMARY_COLOR", /^#[0-9a-f]{6}$/i, "a colour like #3b5bdb"),
     fontFamily: pattern(source, "HERALD_PORTAL_FONT_FAMILY", /^[a-zA-Z0-9\-_ ]+$/, "a font family name"),
-    editableDeliveryOptions: Object.freeze(oneOf(source, "HERALD_PORTAL_EDITABLE_OPTIONS", EDITABLE_DELIVERY_OPTIONS) ?? [...EDITABLE_DELIVERY_OPTIONS]),
+    editableDeliveryOptions: Object.freeze(oneOf(source, "HERALD_PORTAL_EDITABLE_OPTIONS", DELIVERY_OPTION_NAMES) ?? [...DELIVERY_OPTION_NAMES]),
     enableTransformations: flag(source, "HERALD_PORTAL_TRANSFORMATIONS", true),
     enableMtls: flag(source, "HERALD_PORTAL_MTLS", true),
     enableChannels: flag(source, "HERALD_PORTAL_CHANNELS", true),

@@ -105,3 +105,5 @@ export const DELIVERY_OPTION_NAMES = [
   "watchFields",
   "readyField",
 ] as const satisfies readonly (keyof ResolvedDeliveryOptions)[];
+
+export type DeliveryOptionName = (typeof DELIVERY_OPTION_NAMES)[number];

@@ -5,6 +5,7 @@ import { after, describe, test } from "node:test";
 
 import { ConfigError, DEFAULT_RETRY_SCHEDULE_SECONDS, resolveConfig } from "../../src/config/config.ts";
 import { loadOrCreateSecretFile } from "../../src/config/data-dir.ts";
+import { DELIVERY_OPTION_NAMES } from "../../src/domain/delivery-options.ts";
 import { freePort, killAll, makeTempDir, removeTempDirs, spawnHerald } from "./process-helpers.ts";
 
 after(async () => {
@@ -64,7 +65,7 @@ describe("resolveConfig()", () => {
         logoUrl: null,
         primaryColor: null,
         fontFamily: null,
-        editableDeliveryOptions: ["method", "timeoutMs", "retrySchedule", "body", "filter", "batch", "ordering", "watchFields", "readyField"],
+        editableDeliveryOptions: [...DELIVERY_OPTION_NAMES],
         enableTransformations: true,
         enableMtls: true,
         enableChannels: true,

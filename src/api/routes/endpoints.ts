@@ -5,7 +5,7 @@ import type { Application, Endpoint } from "../../domain/types.ts";
 import { endpointEventData } from "../../operational/operational-events.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { requireApp } from "../context.ts";
-import { deliveryFromInput } from "../delivery-options-input.ts";
+import { assertEditableByCaller, deliveryFromInput } from "../delivery-options-input.ts";
 import { checkEventTypes, checkHeaders, checkSecret, checkUrl, HEALTHY, newEndpoint } from "../endpoint-input.ts";
 import { notFound } from "../errors.ts";
 import { toListOut, toPageRequest } from "../pagination.ts";
@@ -77,6 +77,7 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
     { schema: { tags, operationId: "v1.endpoint.create", params: AppParams, body: EndpointIn, response: { 201: EndpointOut } }, config },
     async (request, reply) => {
       const application = await requireApp(context, request, request.params.app_id);
+      assertEditableByCaller(request, request.body, context.config.portal.editableDeliveryOptions);
       const endpoint = await create(application, request.body, request.body.uid ?? null);
       return reply.code(201).send(out(endpoint));
     },
@@ -95,6 +96,7 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
       const application = await requireApp(context, request, request.params.app_id);
       const existing = await store.getEndpoint(application.id, request.params.endpoint_id);
       const body = request.body;
+      assertEditableByCaller(request, body, context.config.portal.editableDeliveryOptions);
       if (!existing) {
         // Upsert: the path names the new endpoint's uid (Svix behaviour).
         const endpoint = await create(application, body, body.uid ?? request.params.endpoint_id);
@@ -126,6 +128,7 @@ export async function endpointRoutes(app: Api, context: ApiContext): Promise<voi
     async (request) => {
       const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
       const body = request.body;
+      assertEditableByCaller(request, body, context.config.portal.editableDeliveryOptions);
       if (body.url !== undefined) checkUrl(context, body.url);
       const eventTypes = await checkEventTypes(context, body);
       const throttleRate = body.throttleRate !== undefined ? body.throttleRate : body.rateLimit;

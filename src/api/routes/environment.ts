@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 
-import { EDITABLE_DELIVERY_OPTIONS } from "../../config/config.ts";
+import { DELIVERY_OPTION_NAMES } from "../../domain/delivery-options.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { Nullable } from "../schemas/common.ts";
 
@@ -20,7 +20,7 @@ const EnvironmentSettingsOut = Type.Object({
   enableMessageStream: Type.Boolean(),
   showSvixBrandFooter: Type.Boolean(),
   showUseSvixPlay: Type.Boolean(),
-  editableDeliveryOptions: Type.Array(Type.Union(EDITABLE_DELIVERY_OPTIONS.map((option) => Type.Literal(option))), {
+  editableDeliveryOptions: Type.Array(Type.Union(DELIVERY_OPTION_NAMES.map((option) => Type.Literal(option))), {
     description: "Herald extension: the endpoint delivery options a consumer may edit in the portal (HERALD_PORTAL_EDITABLE_OPTIONS).",
   }),
 });
