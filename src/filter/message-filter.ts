@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 
-import safeRegex from "safe-regex2";
+import { RE2JS } from "re2js";
 import sift from "sift";
 
 /**
@@ -12,13 +12,11 @@ import sift from "sift";
  * key when the filter is saved, and by sift ("Unsupported operation") should one reach it.
  *
  * Filters run in the delivery worker on every message, synchronously, and JavaScript regular
- * expressions backtrack: one pattern with nested quantifiers (`(a+)+$`) on a crafted payload
- * string can block the worker for minutes (ReDoS). So `$regex` patterns are capped at
- * REGEX_MAX_CHARS and must pass safe-regex2 (maintained by the Fastify team, already in our tree
- * through find-my-way), which rejects star height above one (a quantifier inside a quantified
- * group) and more than 25 repetitions. It is a conservative heuristic, not a proof: it may refuse
- * a harmless pattern (the user rewrites it) and does not catch every polynomial case such as
- * overlapping alternations (`(a|a)*`).
+ * expressions backtrack: one pattern such as `(a+)+$` or `^(a|a)*$` on a crafted payload string
+ * can hold the worker for minutes (ReDoS). So `$regex` runs on re2js, a port of RE2, whose
+ * matching takes time linear in the string whatever the pattern; patterns are capped at
+ * REGEX_MAX_CHARS, and what RE2 cannot run in linear time (backreferences, lookarounds) is
+ * refused when the filter is saved.
  */
 
 export interface FilterDocument {
@@ -66,7 +64,7 @@ export const FILTER_MAX_CHARS = 10_000;
 export const REGEX_MAX_CHARS = 256;
 const CACHE_MAX_ENTRIES = 1000;
 
-const siftOperations = Object.fromEntries(ALLOWED_OPERATORS.map((name) => [name, sift[name]]));
+const siftOperations = { ...Object.fromEntries(ALLOWED_OPERATORS.map((name) => [name, sift[name]])), $regex: linearRegex };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
@@ -91,16 +89,26 @@ function checkRegex(pattern: unknown, flags: unknown, path: string[]): FilterPro
   if (flags !== undefined && (typeof flags !== "string" || !REGEX_FLAGS.test(flags))) {
     return { path: [...path.slice(0, -1), "$options"], message: "$options may only hold the flags i, m, s and u" };
   }
-  let regex: RegExp;
   try {
-    regex = new RegExp(pattern, flags);
+    compileRegex(pattern, flags);
   } catch (error) {
-    return { path, message: `$regex is not a valid regular expression: ${(error as Error).message}` };
-  }
-  if (!safeRegex(regex)) {
-    return { path, message: "$regex could take exponential time (nested quantifiers such as (a+)+); rewrite it without them" };
+    return { path, message: `$regex is not a regular expression RE2 accepts (no backreferences or lookarounds): ${(error as Error).message}` };
   }
   return null;
+}
+
+/** `i`, `m` and `s` as RE2 flags; RE2 always matches Unicode code points, so `u` changes nothing. */
+function compileRegex(pattern: string, flags: unknown): RE2JS {
+  const text = typeof flags === "string" ? flags : "";
+  const bits =
+    (text.includes("i") ? RE2JS.CASE_INSENSITIVE : 0) | (text.includes("m") ? RE2JS.MULTILINE : 0) | (text.includes("s") ? RE2JS.DOTALL : 0);
+  return RE2JS.compile(pattern, bits);
+}
+
+/** sift's `$regex`, matched by RE2 instead of a backtracking RegExp. */
+function linearRegex(pattern: string, ownerQuery: Record<string, unknown>, options: Parameters<typeof sift.createEqualsOperation>[2]) {
+  const regex = compileRegex(pattern, ownerQuery.$options);
+  return sift.createEqualsOperation((value: unknown) => typeof value === "string" && regex.test(value), ownerQuery, options);
 }
 
 /** Checks the operand of one operator; `walk` checks sub-queries. */
