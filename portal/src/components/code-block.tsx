@@ -18,7 +18,7 @@ export function formatBody(value: unknown): string {
 
 export function CodeBlock({ value, label }: CodeBlockProps) {
   return (
-    <pre className="code" tabIndex={0} aria-label={label}>
+    <pre className="code" tabIndex={0} role="group" aria-label={label}>
       {formatBody(value)}
     </pre>
   );

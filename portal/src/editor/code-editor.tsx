@@ -1,6 +1,8 @@
 import { javascript } from "@codemirror/lang-javascript";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { EditorState } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
+import { tags } from "@lezer/highlight";
 import { basicSetup } from "codemirror";
 import { useEffect, useRef } from "react";
 
@@ -19,6 +21,15 @@ const theme = EditorView.theme({
   "&.cm-focused": { outline: "2px solid var(--focus)", outlineOffset: "2px" },
   ".cm-scroller": { minHeight: "220px" },
 });
+
+/** Token colours from the theme's variables, so both themes keep AA contrast. */
+const highlight = HighlightStyle.define([
+  { tag: [tags.keyword, tags.operatorKeyword, tags.controlKeyword], color: "var(--code-keyword)" },
+  { tag: [tags.string, tags.regexp], color: "var(--code-string)" },
+  { tag: [tags.number, tags.bool, tags.null], color: "var(--code-number)" },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: "var(--muted)", fontStyle: "italic" },
+  { tag: [tags.function(tags.variableName), tags.definition(tags.variableName), tags.propertyName], color: "var(--code-definition)" },
+]);
 
 /** A CodeMirror 6 JavaScript editor; this module (and CodeMirror) loads only where it is used. */
 export default function CodeEditor({ value, onChange, label, readOnly = false }: CodeEditorProps) {
@@ -40,6 +51,7 @@ export default function CodeEditor({ value, onChange, label, readOnly = false }:
           basicSetup,
           javascript(),
           theme,
+          syntaxHighlighting(highlight),
           EditorState.readOnly.of(readOnly),
           EditorView.contentAttributes.of({ "aria-label": label }),
           EditorView.updateListener.of((update) => {

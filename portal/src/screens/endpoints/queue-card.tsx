@@ -42,7 +42,7 @@ export function QueueCard({ endpointId }: { endpointId: string }) {
       title={t("queue.title")}
       actions={
         can.manageEndpoint && (
-          <button type="button" className="btn" disabled={!data || data.numWaiting === 0} onClick={() => setConfirm(true)}>
+          <button type="button" className="btn" onClick={() => setConfirm(true)}>
             {t("queue.clear")}
           </button>
         )
