@@ -56,5 +56,5 @@ export function ActivityChart({ stats, kind }: { stats: AttemptStats; kind: Kind
     const day = new Intl.DateTimeFormat(language === "fr" ? "fr-FR" : "en-GB", { day: "numeric", month: "short" });
     return (seconds: number) => (daily ? day.format(seconds * 1000) : formatTime(seconds * 1000));
   }, [daily, language, formatTime]);
-  return <LazyTimeChart times={times} series={series} label={summary} formatValue={formatValue} formatTime={formatSeconds} />;
+  return <LazyTimeChart times={times} series={series} label={summary} timeLabel={t("charts.time")} formatValue={formatValue} formatTime={formatSeconds} />;
 }

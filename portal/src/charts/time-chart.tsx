@@ -15,12 +15,13 @@ interface TimeChartProps {
   times: number[];
   series: ChartSeries[];
   label: string;
+  timeLabel: string;
   formatValue: (value: number) => string;
   formatTime: (seconds: number) => string;
 }
 
 /** A uPlot chart over time, sized to its container; loaded lazily with the chart library. */
-export default function TimeChart({ times, series, label, formatValue, formatTime }: TimeChartProps) {
+export default function TimeChart({ times, series, label, timeLabel, formatValue, formatTime }: TimeChartProps) {
   const container = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -62,7 +63,7 @@ export default function TimeChart({ times, series, label, formatValue, formatTim
         { ...axis, values: (_chart, splits) => splits.map((split) => formatValue(split)), size: 72 },
       ],
       series: [
-        { value: (_chart, raw) => (raw === null ? "" : formatTime(raw)) },
+        { label: timeLabel, value: (_chart, raw) => (raw === null ? "" : formatTime(raw)) },
         ...drawOrder.map((index) => {
           const entry = series[index];
           return {
@@ -89,7 +90,7 @@ export default function TimeChart({ times, series, label, formatValue, formatTim
       observer.disconnect();
       chart.destroy();
     };
-  }, [times, series, formatValue, formatTime]);
+  }, [times, series, timeLabel, formatValue, formatTime]);
 
   return <div ref={container} className="chart" role="img" aria-label={label} />;
 }

@@ -107,6 +107,7 @@ export const en = {
   "form.save": "Save changes",
 
   "stats.title": "Delivery stats",
+  "charts.time": "Time",
   "charts.summary": "From {start} to {end}: {success} succeeded, {failure} failed, success rate {rate}.",
 
   "secret.title": "Signing secret",

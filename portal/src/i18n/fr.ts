@@ -109,6 +109,7 @@ export const fr = {
   "form.save": "Enregistrer les modifications",
 
   "stats.title": "Statistiques de livraison",
+  "charts.time": "Heure",
   "charts.summary": "Du {start} au {end} : {success} réussis, {failure} échoués, taux de réussite {rate}.",
 
   "secret.title": "Secret de signature",

@@ -10,9 +10,9 @@ interface ThemeState {
 
 const ThemeContext = createContext<ThemeState | null>(null);
 
-/** Light, dark or following the system; the embedding URL's darkMode is the default. */
+/** Light, dark or following the system: the embedding URL's darkMode, else the last choice made here. */
 export function ThemeProvider({ initial, brand, children }: { initial: ThemeChoice | null; brand: Brand; children: ReactNode }) {
-  const [choice, setChoiceState] = useState<ThemeChoice>(() => storedTheme() ?? initial ?? "auto");
+  const [choice, setChoiceState] = useState<ThemeChoice>(() => initial ?? storedTheme() ?? "auto");
   const { primaryLight, primaryDark, fontFamily } = brand;
 
   useEffect(() => {
