@@ -32,7 +32,10 @@ export function HeadersCard({ endpointId }: { endpointId: string }) {
     if (!name || nameInvalid) return;
     change.mutate({ set: { [name]: value } });
   };
-  const entries = Object.entries(headers.data?.headers ?? {});
+  // The API leaves sensitive values out and names them in `sensitive`; they are shown masked.
+  const shown = headers.data?.headers ?? {};
+  const masked = (headers.data?.sensitive ?? []).filter((name) => !(name in shown)).map((name): [string, string] => [name, "••••••••"]);
+  const entries = [...Object.entries(shown), ...masked];
   const sensitive = new Set((headers.data?.sensitive ?? []).map((header) => header.toLowerCase()));
 
   return (
