@@ -11,6 +11,7 @@ import { closeConnectionsOnClose } from "./close-connections.ts";
 import type { Api, ApiContext } from "./context.ts";
 import { FieldError, HttpError } from "./errors.ts";
 import { registerIdempotency } from "./idempotency.ts";
+import { findNulCharacter, jsonDepthOver, MAX_JSON_DEPTH } from "./json-limits.ts";
 import { portalFiles } from "./portal-files.ts";
 import { applicationRoutes } from "./routes/applications.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
@@ -29,6 +30,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
 import { profileRoutes } from "./routes/profiles.ts";
+import { registerSecurityHeaders } from "./security-headers.ts";
 import { makeTokenRevocations } from "./token-revocations.ts";
 import { toValidationItems } from "./validation.ts";
 import { compileValidator } from "./validators.ts";
@@ -70,18 +72,27 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
 
   app.setValidatorCompiler(compileValidator);
   closeConnectionsOnClose(app);
+  registerSecurityHeaders(app);
 
   // Empty bodies are allowed (clients send `content-type: application/json` on bodiless POSTs).
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = body as string;
     if (text.trim() === "") return done(null, undefined);
-    try {
-      request.rawBody = text;
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(new HttpError("invalid_json", `Request body is not valid JSON: ${(error as Error).message}`), undefined);
+    if (jsonDepthOver(text, MAX_JSON_DEPTH)) {
+      return done(new FieldError(["body"], `JSON may nest at most ${MAX_JSON_DEPTH} levels`, "value_error.jsondepth"), undefined);
     }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      return done(new HttpError("invalid_json", `Request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+    // Only where the text may hold one: the walk is skipped for nearly every body.
+    const nulAt = text.includes("\\u0000") ? findNulCharacter(parsed) : null;
+    if (nulAt) return done(new FieldError(["body", ...nulAt], "must not contain the NUL character (\\u0000)"), undefined);
+    request.rawBody = text;
+    done(null, parsed);
   });
 
   // `event_types[]=a&event_types[]=b` is the SDK's array spelling in some languages. A write
@@ -89,6 +100,10 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
   app.addHook("preValidation", async (request) => {
     if (request.body === undefined && request.method !== "GET" && request.method !== "DELETE" && request.method !== "HEAD") {
       request.body = {};
+    }
+    for (const [where, values] of [["path", request.params], ["query", request.query]] as const) {
+      const nulAt = findNulCharacter(values);
+      if (nulAt) throw new FieldError([where, ...nulAt], "must not contain the NUL character");
     }
     const query = request.query as Record<string, unknown> | undefined;
     if (!query) return;

@@ -29,5 +29,15 @@ export function splitList(values: string[] | undefined): string[] | undefined {
 }
 
 export function parseTime(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : Date.parse(value);
+  return value === undefined ? undefined : parseDateTime(value);
+}
+
+/**
+ * Milliseconds since the epoch of an RFC 3339 date-time that the schema accepted. The schema
+ * allows a leap second (`23:59:60`), which Date.parse cannot read: it is the instant after
+ * `23:59:59.999`, as POSIX time counts it.
+ */
+export function parseDateTime(value: string): number {
+  const leap = /^(.*[Tt ]\d\d:\d\d:)60(.*)$/.exec(value);
+  return leap ? Date.parse(`${leap[1]}59${leap[2]}`) + 1000 : Date.parse(value);
 }

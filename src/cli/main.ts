@@ -49,6 +49,9 @@ async function main(): Promise<void> {
   if (!Object.hasOwn(ROLES, command)) return usageError(`unknown command "${command}"`);
   if (args.positionals.length > 1) return usageError(`unexpected argument "${args.positionals[1]}"`);
   const config = resolveConfig();
+  // The data directory holds the database, the admin token and the main secret: whatever Herald
+  // creates there is its user's alone (700 folders, 600 files), whatever the shell's umask.
+  process.umask(0o077);
   const logger = makeLogger(config);
   const herald = await startHerald(config, { ...ROLES[command as keyof typeof ROLES], logger });
   if (command === "migrate") {

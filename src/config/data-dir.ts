@@ -8,7 +8,7 @@ import path from "node:path";
  * Returns the value and whether it was created just now (the caller prints a new admin token once).
  */
 export function loadOrCreateSecretFile(dataDir: string, name: string, prefix: string): { value: string; created: boolean } {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, name);
   if (!existsSync(file)) {
     const value = prefix + randomBytes(32).toString("base64url");

@@ -26,6 +26,16 @@ export interface DispatchedRequest {
 const DRAIN_LIMIT = 1024 * 1024;
 
 /**
+ * A receiver's bytes as text any store can keep: invalid UTF-8 becomes U+FFFD (toString does it),
+ * and so does NUL, which PostgreSQL's text type refuses; a body it refused would leave the attempt
+ * unrecorded and the message sent again and again.
+ */
+function storableText(bytes: Buffer): string {
+  const text = bytes.toString("utf8");
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+}
+
+/**
  * One request through undici's dispatch API, the layer its `request()` is built on, with the
  * response collected by callbacks: no body stream, no async iterator, no AbortController per
  * request. At thousands of deliveries a second those were a good part of the sending thread's
@@ -62,7 +72,7 @@ export function dispatchRequest(dispatcher: Dispatcher, request: DispatchedReque
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ status, headers, body: Buffer.concat(chunks).toString("utf8") });
+      resolve({ status, headers, body: storableText(Buffer.concat(chunks)) });
     }
 
     const handler: Dispatcher.DispatchHandler = {

@@ -136,6 +136,11 @@ export function checkEndpointUrl(input: string, policy: AddressPolicy): UrlCheck
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return fail(`URL scheme ${url.protocol} is not allowed; use http: or https:`);
   }
+  // The URL parser forgives what a person would not: `http:///host`, `http:host`, `http:\\host`
+  // all parse as http://host/. Such a URL is a typo, and is refused as written.
+  if (!/^https?:\/\/[^/\\]/i.test(input.trim())) {
+    return fail("URL must start with http:// or https:// followed by a host");
+  }
   if (url.username !== "" || url.password !== "") {
     return fail("URL must not contain credentials (user:password@); send them in a header instead");
   }

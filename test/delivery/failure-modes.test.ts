@@ -70,6 +70,18 @@ describe("delivery: failure modes", () => {
     assert.equal(destination.nextAttempt ?? null, null);
   });
 
+  test("a 2xx whose body holds NUL is recorded as a success (NUL shown as U+FFFD) and not sent again", async () => {
+    receiver.respond = () => ({ status: 200, body: "ok\u0000done" });
+    const { appId, msgId } = await sendOne(receiver.url);
+    const attempts = await attemptsOf(h, appId, msgId);
+    assert.deepEqual(
+      attempts.map((attempt) => [attempt.status, attempt.responseStatusCode, attempt.response]),
+      [[0, 200, "ok\uFFFDdone"]],
+    );
+    await advance(HOUR);
+    assert.equal(receiver.requests.length, 1);
+  });
+
   test("Retry-After in seconds on a 503 postpones the retry to at least that long", async () => {
     receiver.respond = () => ({ status: 503, headers: { "retry-after": "120" } });
     const { appId, msgId } = await sendOne(receiver.url);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 
@@ -83,6 +83,16 @@ describe("roles", () => {
     const tables = tableNames(dataDir);
     for (const table of ["applications", "endpoints", "messages", "attempts", "queue", "migrations"]) assert.ok(tables.includes(table), `table ${table} in ${tables.join(", ")}`);
     assert.equal(queueDepth(dataDir), 0);
+  });
+
+  test("what Herald creates in its data directory is its user's alone (700, 600), whatever the umask", async () => {
+    const dataDir = path.join(makeTempDir(), "data");
+    const herald = spawnHerald(["migrate"], { dataDir, port: await freePort(), env: { HERALD_ADMIN_TOKEN: undefined, HERALD_MAIN_SECRET: undefined } });
+    assert.deepEqual(await herald.waitForExit(), { code: 0, signal: null }, herald.describe());
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    const files = readdirSync(dataDir);
+    for (const name of ["herald.db", "main-secret"]) assert.ok(files.includes(name), `${name} in ${files.join(", ")}`);
+    for (const name of files) assert.equal(statSync(path.join(dataDir, name)).mode & 0o777, 0o600, name);
   });
 
   test("herald api and herald worker, started together on a fresh data directory, deliver end to end", async () => {

@@ -12,6 +12,7 @@ import type { Api, ApiContext } from "../context.ts";
 import { deliveryFromInput } from "../delivery-options-input.ts";
 import { checkHeaders, checkSecret, mergeHeaders } from "../endpoint-input.ts";
 import { FieldError, HttpError } from "../errors.ts";
+import { parseDateTime } from "../pagination.ts";
 import { DateTime, EndpointParams, EventTypeName, Nullable, SecretKey } from "../schemas/common.ts";
 import { HeaderMap } from "../schemas/endpoint.ts";
 import { MessageOut } from "../schemas/message.ts";
@@ -139,8 +140,8 @@ export async function endpointExtraRoutes(app: Api, context: ApiContext): Promis
     },
     async (request) => {
       const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
-      const since = request.query.since ? Date.parse(request.query.since) : 0;
-      const until = request.query.until ? Date.parse(request.query.until) : clock.now() + 60 * 60 * 1000;
+      const since = request.query.since ? parseDateTime(request.query.since) : 0;
+      const until = request.query.until ? parseDateTime(request.query.until) : clock.now() + 60 * 60 * 1000;
       return store.getEndpointStats(application.id, endpoint.id, since, until);
     },
   );

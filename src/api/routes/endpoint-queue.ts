@@ -5,6 +5,7 @@ import { MESSAGE_STATUS } from "../../domain/types.ts";
 import type { EndpointDeliveryStatus } from "../../store/store.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { FieldError } from "../errors.ts";
+import { parseDateTime } from "../pagination.ts";
 import { DateTime, EndpointParams, Nullable } from "../schemas/common.ts";
 import { requireEndpoint } from "./endpoints.ts";
 
@@ -76,7 +77,7 @@ export async function endpointQueueRoutes(app: Api, context: ApiContext): Promis
     },
     async (request, reply) => {
       const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
-      const createdBefore = Date.parse(request.body.createdBefore);
+      const createdBefore = parseDateTime(request.body.createdBefore);
       if (Number.isNaN(createdBefore)) throw new FieldError(["body", "createdBefore"], "not a valid date-time");
       const canceled = await store.cancelEndpointMessages(application.id, endpoint.id, createdBefore, clock.now());
       request.log.info({ appId: application.id, endpointId: endpoint.id, canceled }, "endpoint messages canceled");

@@ -4,6 +4,7 @@ import { newId } from "../../domain/ids.ts";
 import type { BackgroundTask, BackgroundTaskKind } from "../../domain/types.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { FieldError } from "../errors.ts";
+import { parseDateTime } from "../pagination.ts";
 import { Channel, DateTime, EndpointParams, EventTypeName, MessageStatusSchema, Nullable } from "../schemas/common.ts";
 import { backgroundTaskOut } from "../serializers.ts";
 import { requireEndpoint } from "./endpoints.ts";
@@ -42,8 +43,8 @@ export async function endpointReplayRoutes(app: Api, context: ApiContext): Promi
   const config = { access: "app" as const };
 
   function window(body: { since: string; until?: string | null }): { since: number; until: number } {
-    const since = Date.parse(body.since);
-    const until = body.until ? Date.parse(body.until) : clock.now();
+    const since = parseDateTime(body.since);
+    const until = body.until ? parseDateTime(body.until) : clock.now();
     if (until < since) throw new FieldError(["body", "until"], "until must not be before since");
     if (until - since > MAX_WINDOW_MS) throw new FieldError(["body", "since"], "Cannot replay more than 14 days of messages");
     return { since, until };

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+
+import { MAX_JSON_DEPTH } from "../../src/api/json-limits.ts";
+import { assertValidation, raw, useHerald } from "./api-helpers.ts";
+
+function nested(depth: number): unknown {
+  let value: unknown = "leaf";
+  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
+  return value;
+}
+
+/** Input an attacker or a careless client sends: refused with a 4xx naming the field, nothing stored. */
+describe("hostile input at the API's edge", () => {
+  const herald = useHerald();
+  let appId: string;
+
+  before(async () => {
+    const h = herald();
+    appId = (await h.svix.application.create({ name: "Edge", uid: "edge-app" })).id;
+    await h.svix.eventType.create({ name: "edge.test", description: "edge" });
+  });
+
+  async function messageCount(): Promise<number> {
+    return (await herald().svix.message.list(appId, { limit: 250 })).data.length;
+  }
+
+  test("JSON nested deeper than the limit is a 422, also with an idempotency key, and no message is stored", async () => {
+    const h = herald();
+    for (const field of ["payload", "previous"]) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        // Written as text: JSON.stringify itself cannot nest this deep.
+        const body = `{"eventType":"edge.test","payload":{},"${field}":{"deep":${"[".repeat(5000)}1${"]".repeat(5000)}}}`;
+        const response = await raw(h)("POST", `/api/v1/app/${appId}/msg`, body, { "idempotency-key": `deep-${field}` });
+        assert.match(JSON.stringify(assertValidation(response, ["body"])), new RegExp(`at most ${MAX_JSON_DEPTH} levels`));
+      }
+    }
+    const schema = { description: "deep", schemas: { "1": nested(MAX_JSON_DEPTH + 1) }, name: "edge.deep" };
+    assertValidation(await raw(h)("POST", "/api/v1/event-type", schema), ["body"]);
+    assert.equal(await messageCount(), 0);
+    // At the limit it is accepted.
+    const atLimit = await raw(h)("POST", `/api/v1/app/${appId}/msg`, { eventType: "edge.test", payload: { a: nested(MAX_JSON_DEPTH - 2) } });
+    assert.equal(atLimit.status, 202, atLimit.text);
+    assert.equal(await messageCount(), 1);
+  });
+
+  test("NUL in a name, description, code, path or query is a 422 naming it; in a payload it is kept", async () => {
+    const h = herald();
+    assertValidation(await raw(h)("POST", "/api/v1/app", { name: "a\u0000b" }), ["body", "name"]);
+    assertValidation(await raw(h)("POST", "/api/v1/event-type", { name: "edge.nul", description: "x\u0000" }), ["body", "description"]);
+    assertValidation(await raw(h)("POST", `/api/v1/app/${appId}/endpoint`, { url: "https://example.com/a", description: "\u0000" }), ["body", "description"]);
+    assertValidation(await raw(h)("GET", `/api/v1/app/${appId}/msg?channel=%00`), ["query", "channel"]);
+    assert.equal((await raw(h)("GET", `/api/v1/app/edge%00app`)).status, 422);
+    const kept = await raw(h)("POST", `/api/v1/app/${appId}/msg`, { eventType: "edge.test", payload: { text: "a\u0000b" } });
+    assert.equal(kept.status, 202, kept.text);
+    const stored = await h.svix.message.get(appId, (kept.body as { id: string }).id);
+    assert.equal((stored.payload as { text: string }).text, "a\u0000b");
+  });
+
+  test("a leap second is a valid date-time wherever dates are read", async () => {
+    const h = herald();
+    const response = await raw(h)("GET", `/api/v1/app/${appId}/msg?after=2026-12-31T23:59:60Z`);
+    assert.equal(response.status, 200, response.text);
+    const older = await raw(h)("GET", `/api/v1/app/${appId}/msg?before=2016-12-31T23:59:60Z`);
+    assert.deepEqual((older.body as { data: unknown[] }).data, []);
+  });
+
+  test("a URL the parser would forgive (no host after the slashes) is refused", async () => {
+    const h = herald();
+    for (const url of ["http:///nohost", "https:example.com", "http:\\\\example.com"]) {
+      assertValidation(await raw(h)("POST", `/api/v1/app/${appId}/endpoint`, { url }), ["body", "url"]);
+    }
+  });
+
+  test("every API answer says: not to be cached, sniffed or framed", async () => {
+    const h = herald();
+    for (const [method, path] of [["GET", `/api/v1/app/${appId}`], ["POST", `/api/v1/auth/app-portal-access/${appId}`], ["GET", "/api/v1/nope"]]) {
+      const response = await fetch(h.url + path, { method, headers: { authorization: `Bearer ${h.adminToken}`, "content-type": "application/json" }, body: method === "POST" ? "{}" : undefined });
+      assert.equal(response.headers.get("cache-control"), "no-store", path);
+      assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+      assert.match(response.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/, path);
+    }
+  });
+});
