@@ -269,7 +269,7 @@ export const fr = {
   "messages.filters": "Filtres",
   "messages.search": "Trouver un message",
   "messages.searchLabel": "Identifiant du message ou de l’événement",
-  "messages.searchPlaceholder": "msg_… ou votre identifiant d’événement",
+  "messages.searchPlaceholder": "msg_… ou id d’événement",
   "messages.find": "Trouver",
   "messages.eventType": "Type d’événement",
   "messages.allEventTypes": "Tous les types",

@@ -5,6 +5,7 @@ import { Preferences } from "../components/preferences.tsx";
 import type { EmbedOptions } from "../embed/embed-options.ts";
 import { useT } from "../i18n/i18n-context.tsx";
 import { AppNav } from "./app-nav.tsx";
+import { useRouteFocus } from "./use-route-focus.ts";
 
 /** Header (brand, navigation, language, theme, log out) around the current screen. */
 export function AppShell({ embed, children }: { embed: EmbedOptions; children: ReactNode }) {
@@ -12,6 +13,7 @@ export function AppShell({ embed, children }: { embed: EmbedOptions; children: R
   const { settings, can, logout } = usePortal();
   const logo = embed.icon ?? settings.logoUrl ?? null;
   const name = settings.displayName || t("header.defaultName");
+  useRouteFocus(name);
   const readOnly = !can.manageEndpoint && !can.createAttempts && !can.manageTransformations && !can.manageSecret;
 
   return (
