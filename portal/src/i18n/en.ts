@@ -16,6 +16,8 @@ export const en = {
   "errors.forbidden": "This link does not allow that.",
   "errors.notFound": "Not found.",
   "errors.network": "The server could not be reached. Check your connection and try again.",
+  "errors.screen": "This screen could not be shown.",
+  "errors.retry": "Try again",
   "errors.pageNotFound": "This page does not exist.",
 
   "header.defaultName": "Webhooks",

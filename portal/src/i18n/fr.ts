@@ -18,6 +18,8 @@ export const fr = {
   "errors.forbidden": "Ce lien ne permet pas cette action.",
   "errors.notFound": "Introuvable.",
   "errors.network": "Le serveur est injoignable. Vérifiez votre connexion et réessayez.",
+  "errors.screen": "Cet écran n’a pas pu être affiché.",
+  "errors.retry": "Réessayer",
   "errors.pageNotFound": "Cette page n’existe pas.",
 
   "header.defaultName": "Webhooks",

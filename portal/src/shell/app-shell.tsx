@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 
 import { usePortal } from "../auth/session-context.tsx";
+import { ErrorBoundary } from "../components/error-boundary.tsx";
 import { Preferences } from "../components/preferences.tsx";
 import type { EmbedOptions } from "../embed/embed-options.ts";
 import { useT } from "../i18n/i18n-context.tsx";
@@ -36,7 +37,18 @@ export function AppShell({ embed, children }: { embed: EmbedOptions; children: R
         </div>
       </header>
       <main id="main" className="app-main" tabIndex={-1}>
-        {children}
+        <ErrorBoundary
+          fallback={(reset) => (
+            <div className="notice notice-error" role="alert">
+              <p>{t("errors.screen")}</p>
+              <button type="button" className="btn" onClick={reset}>
+                {t("errors.retry")}
+              </button>
+            </div>
+          )}
+        >
+          {children}
+        </ErrorBoundary>
       </main>
     </div>
   );
