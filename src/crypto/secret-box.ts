@@ -22,19 +22,33 @@ const VERSION = "v1";
  */
 const OPENED_CACHE_LIMIT = 50_000;
 
+/** AES-256-GCM under a 32-byte key, as `v1.<iv>.<tag>.<ciphertext>`. */
+export function sealWithKey(key: Buffer, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return [VERSION, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
+}
+
+/** The plaintext of sealWithKey's output; throws if the key is wrong or the text was altered. */
+export function openWithKey(key: Buffer, sealed: string): string {
+  const [version, iv, tag, ciphertext] = sealed.split(".");
+  if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
+    throw new Error("Encrypted value has an unknown format");
+  }
+  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+}
+
 export function makeSecretBox(mainSecret: string): SecretBox {
   const key = createHash("sha256").update("herald-at-rest:" + mainSecret).digest();
   const opened = new Map<string, string>();
 
   function decrypt(sealed: string): string {
-    const [version, iv, tag, ciphertext] = sealed.split(".");
-    if (version !== VERSION || !iv || !tag || ciphertext === undefined) {
-      throw new Error("Encrypted value has an unknown format");
-    }
-    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    if (!sealed.startsWith(VERSION + ".")) throw new Error("Encrypted value has an unknown format");
     try {
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+      return openWithKey(key, sealed);
     } catch (error) {
       throw new Error("Cannot decrypt a stored secret: was HERALD_MAIN_SECRET changed?", { cause: error });
     }
@@ -47,10 +61,7 @@ export function makeSecretBox(mainSecret: string): SecretBox {
 
   return {
     seal(plaintext) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv);
-      const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-      const sealed = [VERSION, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
+      const sealed = sealWithKey(key, plaintext);
       remember(sealed, plaintext);
       return sealed;
     },

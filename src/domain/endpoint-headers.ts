@@ -2,7 +2,7 @@ import type { StringMap } from "./types.ts";
 
 /**
  * Custom endpoint headers: which names a user may set, and which are sensitive (stored encrypted,
- * never returned, redacted in attempt logs). Lists follow Svix's server.
+ * never returned, redacted in attempt logs). The forbidden names follow Svix's server.
  */
 const FORBIDDEN_NAMES = new Set([
   "host",
@@ -20,24 +20,49 @@ const FORBIDDEN_NAMES = new Set([
   "proxy-connection",
 ]);
 const FORBIDDEN_PREFIXES = ["webhook-", "svix-", "x-svix-", "x-amz-", "x-goog-", "x-azure-", "proxy-"];
-const SENSITIVE_NAMES = new Set([
+/**
+ * A header is sensitive when a word of its name says it carries a credential: names are split at
+ * `-`, `_`, `.` and lower-to-upper case changes (`X-Hub-Signature-Key`, `Api_Key`, `X-Apikey`,
+ * `PrivateKey`). A rule rather than a list, because receivers invent new names; it errs on the
+ * side of hiding (`Key-Id` is hidden too). A signature is not a credential (it proves one body,
+ * and the log shows it); a signing key is. The operator can add whole names (HERALD_SENSITIVE_HEADERS).
+ */
+const SENSITIVE_WORDS = new Set([
+  "auth",
   "authorization",
-  "proxy-authorization",
-  "cookie",
-  "set-cookie",
-  "x-api-key",
-  "api-key",
+  "authentication",
   "apikey",
-  "x-auth-token",
-  "x-access-token",
-  "x-csrf-token",
+  "key",
+  "secret",
+  "token",
+  "password",
+  "passwd",
+  "pwd",
+  "passphrase",
+  "credential",
+  "credentials",
+  "cookie",
+  "session",
+  "private",
+  "bearer",
+  "jwt",
+  "otp",
+  "csrf",
+  "xsrf",
 ]);
 
 export const REDACTED = "[redacted]";
 
-export function isSensitiveHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SENSITIVE_NAMES.has(lower) || /(^|-)(secret|token|password)($|-)/.test(lower);
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase()
+    .split(/[-_.]+/);
+}
+
+/** `extraNames`: the operator's additions, lower case. */
+export function isSensitiveHeader(name: string, extraNames: readonly string[] = []): boolean {
+  return nameWords(name).some((word) => SENSITIVE_WORDS.has(word)) || extraNames.includes(name.toLowerCase());
 }
 
 /** Returns a reason if the header may not be set by a user, else null. */
@@ -53,18 +78,18 @@ export function checkCustomHeader(name: string, value: string): string | null {
 }
 
 /** What GET …/headers shows: non-sensitive headers with values, sensitive ones by name only. */
-export function headersForDisplay(headers: StringMap): { headers: StringMap; sensitive: string[] } {
+export function headersForDisplay(headers: StringMap, extraNames: readonly string[] = []): { headers: StringMap; sensitive: string[] } {
   const visible: StringMap = {};
   const sensitive: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (isSensitiveHeader(name)) sensitive.push(name);
+    if (isSensitiveHeader(name, extraNames)) sensitive.push(name);
     else visible[name] = value;
   }
   return { headers: visible, sensitive };
 }
 
-export function redactHeaders(headers: StringMap): StringMap {
+export function redactHeaders(headers: StringMap, extraNames: readonly string[] = []): StringMap {
   const redacted: StringMap = {};
-  for (const [name, value] of Object.entries(headers)) redacted[name] = isSensitiveHeader(name) ? REDACTED : value;
+  for (const [name, value] of Object.entries(headers)) redacted[name] = isSensitiveHeader(name, extraNames) ? REDACTED : value;
   return redacted;
 }

@@ -183,7 +183,7 @@ async function complete(
       request: {
         method: target.method,
         url: target.url,
-        headers: request ? redactHeaders(request.headers) : {},
+        headers: request ? redactHeaders(request.headers, deps.config.sensitiveHeaders) : {},
         // The payload is stored once, on the message; a body that differs from it is kept here.
         body: element === message.payload ? null : element,
       },

@@ -120,3 +120,19 @@ describe("endpoint custom headers", () => {
     assert.deepEqual(body.sensitive, ["X-Auth-Token"]);
   });
 });
+
+describe("sensitive header names: a rule over the words of the name, plus the operator's names", () => {
+  const herald = useHerald({ env: { HERALD_SENSITIVE_HEADERS: "X-Tenant-Pin" } });
+
+  test("names that carry credentials are hidden from GET and redacted in the attempt log", async () => {
+    const h = herald();
+    const appId = (await h.svix.application.create({ name: "Rule" })).id;
+    const endpointId = (await h.svix.endpoint.create(appId, { url: "https://example.com/rule" })).id;
+    const credentials = ["X-Hub-Signature-Key", "X-Apikey", "Api_Key", "Private-Key", "PrivateToken", "X-Tenant-Pin"];
+    const headers = Object.fromEntries([...credentials, "X-Team", "X-Request-Source"].map((name) => [name, `value-of-${name}`]));
+    assert.equal((await raw(h)("PUT", `/api/v1/app/${appId}/endpoint/${endpointId}/headers`, { headers })).status, 204);
+    const got = (await raw(h)("GET", `/api/v1/app/${appId}/endpoint/${endpointId}/headers`)).body as HeadersOut;
+    assert.deepEqual([...got.sensitive].sort(), [...credentials].sort());
+    assert.deepEqual(got.headers, { "X-Team": "value-of-X-Team", "X-Request-Source": "value-of-X-Request-Source" });
+  });
+});

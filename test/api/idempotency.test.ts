@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { before, describe, test } from "node:test";
 
 import { raw, useHerald } from "./api-helpers.ts";
@@ -32,6 +33,22 @@ describe("idempotency-key", () => {
     const third = await raw(h)("POST", base, { eventType: "a.b", payload: { n: 2 } }, headers);
     assert.equal(third.text, first.text);
     assert.equal(await countMessages(), before + 1);
+  });
+
+  test("a kept response holding a token is stored sealed, and still replayed verbatim", async () => {
+    const h = herald();
+    const headers = { "idempotency-key": "key-token" };
+    const path = `/api/v1/auth/app-portal-access/${appId}`;
+    const first = await raw(h)("POST", path, {}, headers);
+    const second = await raw(h)("POST", path, {}, headers);
+    assert.equal(first.status, 200);
+    assert.equal(second.text, first.text);
+    const token = (first.body as { token: string }).token;
+    // The row as stored, looked up the way the API looks it up.
+    const key = createHash("sha256").update(`Bearer ${h.adminToken}\nkey-token\n${path}`).digest("base64url");
+    const state = await h.herald.store.beginIdempotent(key, Date.now(), 1000);
+    assert.equal(state.state, "done");
+    assert.ok(state.state === "done" && !state.response.body.includes(token) && !state.response.body.includes("happ_"), "no live token at rest");
   });
 
   test("concurrent duplicates also yield one message", async () => {

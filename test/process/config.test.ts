@@ -58,6 +58,7 @@ describe("resolveConfig()", () => {
       senderThread: true,
       responseBodyLimit: 20_000,
       retentionDays: 90,
+      sensitiveHeaders: [],
       corsOrigins: ["*"],
       portal: {
         frameAncestors: ["*"],

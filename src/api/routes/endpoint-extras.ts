@@ -88,7 +88,7 @@ export async function endpointExtraRoutes(app: Api, context: ApiContext): Promis
       },
       config,
     },
-    async (request) => headersForDisplay((await requireEndpoint(context, request, request.params)).endpoint.headers),
+    async (request) => headersForDisplay((await requireEndpoint(context, request, request.params)).endpoint.headers, context.config.sensitiveHeaders),
   );
 
   for (const method of ["put", "patch"] as const) {

@@ -172,7 +172,7 @@ export async function operationalWebhookRoutes(app: Api, context: ApiContext): P
   app.get(
     `${base}/:endpoint_id/headers`,
     { schema: { tags, operationId: "v1.operational-webhook.endpoint.get-headers", params: Params, response: { 200: Type.Object({ headers: HeaderMap, sensitive: Type.Array(Type.String()) }) } } },
-    async (request) => headersForDisplay((await requireOperationalEndpoint(request.params.endpoint_id)).headers),
+    async (request) => headersForDisplay((await requireOperationalEndpoint(request.params.endpoint_id)).headers, context.config.sensitiveHeaders),
   );
 
   app.put(
