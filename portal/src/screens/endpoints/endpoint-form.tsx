@@ -36,8 +36,13 @@ function draftOf(endpoint: Endpoint | undefined): Draft {
 /** Add endpoint, or edit one (`endpointId`): URL checked as typed and by the server. */
 export function EndpointFormPage({ endpointId }: { endpointId?: string }) {
   const existing = useQuery({ queryKey: ["endpoint", endpointId], queryFn: () => getEndpoint(endpointId!), enabled: Boolean(endpointId) });
-  if (endpointId && !existing.data) return <ErrorNotice error={existing.error} />;
+  if (endpointId && !existing.data) return existing.isPending ? <LoadingLine /> : <ErrorNotice error={existing.error} />;
   return <EndpointForm key={endpointId ?? "new"} endpoint={existing.data} />;
+}
+
+function LoadingLine() {
+  const t = useT();
+  return <p role="status">{t("common.loading")}</p>;
 }
 
 function EndpointForm({ endpoint }: { endpoint?: Endpoint }) {
