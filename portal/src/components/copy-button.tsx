@@ -13,6 +13,11 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
         className="btn"
         aria-label={label}
         onClick={() => {
+          // navigator.clipboard exists only in secure contexts (https, localhost).
+          if (!navigator.clipboard) {
+            setState("failed");
+            return;
+          }
           navigator.clipboard.writeText(text).then(
             () => setState("copied"),
             () => setState("failed"),
