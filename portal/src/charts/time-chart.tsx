@@ -72,7 +72,7 @@ export default function TimeChart({ times, series, label, timeLabel, formatValue
             fill: entry.kind === "bars" ? resolve(entry.color) : undefined,
             width: entry.kind === "bars" ? 0 : 2,
             paths: entry.kind === "bars" ? bars : undefined,
-            points: entry.kind === "bars" ? { show: false } : { size: 6 },
+            points: entry.kind === "bars" ? { show: false } : { show: true, size: 6 },
             spanGaps: false,
             value: (_chart: uPlot, _raw: number | null, _series: number, at: number | null) => {
               const raw = at === null ? null : entry.values[at];

@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { Link } from "wouter";
 
 import { attemptStats, listEndpoints } from "../../api/portal-api.ts";
 import type { StatsPeriod } from "../../api/types.ts";
@@ -113,7 +114,7 @@ export function ActivityPage() {
                     return (
                       <tr key={entry.endpointId}>
                         <td data-label={t("activity.endpoint")} className="mono break">
-                          {urlOf(entry.endpointId)}
+                          <Link href={`/endpoints/${entry.endpointId}`}>{urlOf(entry.endpointId)}</Link>
                         </td>
                         <td data-label={t("status.success")}>{formatNumber(entry.successCount)}</td>
                         <td data-label={t("status.fail")}>{formatNumber(entry.failureCount)}</td>
