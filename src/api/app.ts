@@ -3,6 +3,7 @@ import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
 
+import { findNulCharacter, jsonDepthOver, MAX_JSON_DEPTH } from "../domain/json-limits.ts";
 import { StoreConflictError } from "../store/store.ts";
 import { isStoreUnavailable } from "../store/store-errors.ts";
 import { cacheApplicationReads } from "./application-cache.ts";
@@ -11,7 +12,6 @@ import { closeConnectionsOnClose } from "./close-connections.ts";
 import type { Api, ApiContext } from "./context.ts";
 import { FieldError, HttpError } from "./errors.ts";
 import { registerIdempotency } from "./idempotency.ts";
-import { findNulCharacter, jsonDepthOver, MAX_JSON_DEPTH } from "./json-limits.ts";
 import { portalFiles } from "./portal-files.ts";
 import { applicationRoutes } from "./routes/applications.ts";
 import { attemptRoutes } from "./routes/attempts.ts";

@@ -1,5 +1,6 @@
 /**
- * Limits on the JSON Herald accepts, checked on the request text before anything parses deeper,
+ * Limits on the JSON Herald accepts or builds (request bodies, transformation results), checked on
+ * the text before anything parses deeper,
  * validates or stores it. Nesting is what recursive code (validation, templates, filters, Grist's
  * field comparison, serialisation) pays for with stack: beyond a few thousand levels it throws,
  * so a bound here keeps every later step safe. Real payloads nest a dozen levels.

@@ -332,7 +332,7 @@ export function endpointToRow<Bool>(endpoint: Endpoint, box: SecretBox, booleans
     options: JSON.stringify(endpoint.options),
     transformation_code: endpoint.transformation.code,
     transformation_enabled: booleans.write(endpoint.transformation.enabled),
-    transformation_variables: jsonOrNull(endpoint.transformation.variables),
+    transformation_variables: endpoint.transformation.variables === null ? null : box.seal(JSON.stringify(endpoint.transformation.variables)),
     transformation_updated_at: endpoint.transformation.updatedAt,
     mtls_sealed: endpoint.mtlsIdentity === null ? null : box.seal(endpoint.mtlsIdentity),
     // Never written from the domain object: reserveDeliverySlot owns it.
@@ -368,7 +368,7 @@ export function rowToEndpoint<Bool>(row: DbEndpoint<Bool>, box: SecretBox, boole
     transformation: {
       code: row.transformation_code,
       enabled: booleans.read(row.transformation_enabled),
-      variables: parseOrNull<StringMap>(row.transformation_variables),
+      variables: openVariables(row.transformation_variables, box),
       updatedAt: row.transformation_updated_at,
     },
     mtlsIdentity: row.mtls_sealed === null ? null : box.open(row.mtls_sealed),
@@ -569,4 +569,13 @@ export function tokenRevocationFromRow(row: DbTokenRevocation): TokenRevocation 
     effectiveAt: Number(row.effective_at),
     pruneAfter: Number(row.prune_after),
   };
+}
+
+/**
+ * Transformation variables hold receivers' credentials, so they are sealed like keys and headers;
+ * rows written before they were are plain JSON objects.
+ */
+function openVariables(stored: string | null, box: SecretBox): StringMap | null {
+  if (stored === null) return null;
+  return JSON.parse(stored.startsWith("{") ? stored : box.open(stored)) as StringMap;
 }

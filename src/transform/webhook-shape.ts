@@ -2,6 +2,7 @@
 // sandbox only ever sees the JSON text of the input and only ever hands back the JSON text of
 // the result, which is validated here field by field.
 
+import { jsonDepthOver, MAX_JSON_DEPTH } from "../domain/json-limits.ts";
 import { TransformationError } from "./transformation-error.ts";
 
 export type TransformationMethod = "POST" | "PUT";
@@ -12,7 +13,15 @@ export interface WebhookInput {
   url: string;
   payload: unknown;
   eventType: string;
+  /** The endpoint's transformation variables (`webhook.variables`), e.g. a receiver's API key. */
+  variables?: Record<string, string> | null;
 }
+
+/**
+ * The largest result, twice the largest request body Herald accepts: one small message must not
+ * become many megabytes sent, retried and logged.
+ */
+export const MAX_TRANSFORMATION_OUTPUT_BYTES = 2 * 1024 * 1024;
 
 /** What the handler decided. The caller re-checks `url` against the address policy before sending. */
 export interface WebhookOutput {
@@ -26,11 +35,16 @@ export interface WebhookOutput {
 /** The JSON text parsed inside the sandbox to build the handler's argument. */
 export function serializeWebhookInput(input: WebhookInput): string {
   const { method, url, payload, eventType } = input;
-  return JSON.stringify({ method, url, payload, eventType, cancel: false });
+  return JSON.stringify({ method, url, payload, eventType, variables: input.variables ?? {}, cancel: false });
 }
 
 /** Validates the JSON text of the handler's result; extra fields (eventType, …) are ignored. */
 export function parseWebhookOutput(json: string): WebhookOutput {
+  const bytes = Buffer.byteLength(json, "utf8");
+  if (bytes > MAX_TRANSFORMATION_OUTPUT_BYTES) {
+    throw new TransformationError(`handler returned ${bytes} bytes of JSON; the limit is ${MAX_TRANSFORMATION_OUTPUT_BYTES} bytes (2 MiB)`);
+  }
+  if (jsonDepthOver(json, MAX_JSON_DEPTH)) throw new TransformationError(`handler returned JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   const value: unknown = JSON.parse(json);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TransformationError(`handler must return the webhook object, got ${describeType(value)}`);

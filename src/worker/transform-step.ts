@@ -29,6 +29,7 @@ export async function transformMessages(deps: WorkerDeps, endpoint: Endpoint, op
         url: endpoint.url,
         payload: JSON.parse(message.payload) as unknown,
         eventType: message.eventType,
+        variables: endpoint.transformation.variables,
       });
       if (result.cancel) {
         transformed.push(null);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 
-import { MAX_JSON_DEPTH } from "../../src/api/json-limits.ts";
+import { MAX_JSON_DEPTH } from "../../src/domain/json-limits.ts";
 import { assertValidation, raw, useHerald } from "./api-helpers.ts";
 
 function nested(depth: number): unknown {

@@ -129,6 +129,28 @@ describe("consumers: transformations", () => {
     assert.equal(harness.receiver.requests.at(-1)?.path, "/unaffected");
   });
 
+  test("a result larger than 2 MiB fails the attempt readably: a small message never becomes megabytes sent and logged", async () => {
+    const { appId, endpointId } = await transformedEndpoint("function handler(webhook) { webhook.payload = { blob: 'x'.repeat(3 * 1024 * 1024) }; return webhook; }");
+    const message = await postMessage(harness.h, appId, { eventType: "invoice.created", payload: { n: 1 } });
+    await drain();
+    assert.equal(harness.receiver.requests.filter((request) => request.path === "/hook").length, 0);
+    const [attempt] = (await messageAttempts(harness.h, appId, message.id)).filter((item) => item.endpointId === endpointId);
+    assert.equal(attempt?.status, 2);
+    assert.match(attempt.response, /the limit is 2097152 bytes/);
+    assert.ok(JSON.stringify(attempt).length < 10_000, "the attempt log keeps no copy of the result");
+  });
+
+  test("the endpoint's variables reach the handler as webhook.variables, and simulate uses them", async () => {
+    const code = "function handler(webhook) { webhook.payload = { key: webhook.variables.apiKey, n: webhook.payload.n }; return webhook; }";
+    const { appId, endpointId } = await transformedEndpoint(code);
+    await call(harness.h, "PATCH", `/api/v1/app/${appId}/endpoint/${endpointId}/transformation`, { variables: { apiKey: "k-123" } }, 204);
+    await postMessage(harness.h, appId, { eventType: "invoice.created", payload: { n: 7 } });
+    await drain();
+    assert.deepEqual(JSON.parse(harness.receiver.requests.at(-1)?.body ?? "null"), { key: "k-123", n: 7 });
+    const simulated = await call(harness.h, "POST", `/api/v1/app/${appId}/endpoint/${endpointId}/transformation/simulate`, { code, eventType: "invoice.created", payload: { n: 8 } }, 200);
+    assert.deepEqual(JSON.parse((simulated.body as { payload: string }).payload), { key: "k-123", n: 8 });
+  });
+
   test("an infinite loop runs off the main thread: Herald's event loop never stalls for the length of the CPU limit", async () => {
     const { appId } = await transformedEndpoint("function handler(webhook) { while (true) {} }");
     const delay = monitorEventLoopDelay({ resolution: 10 });

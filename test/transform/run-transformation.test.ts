@@ -55,13 +55,13 @@ describe("runTransformationAsync: what a handler may change", () => {
     });
   });
 
-  test("the handler sees method, url, payload, eventType and cancel", async () => {
+  test("the handler sees method, url, payload, eventType, variables and cancel", async () => {
     const out = await run(
       handler("  webhook.payload = { seen: Object.keys(webhook).sort(), eventType: webhook.eventType, cancel: webhook.cancel };\n  return webhook;"),
       INPUT,
     );
     assert.deepEqual(out.payload, {
-      seen: ["cancel", "eventType", "method", "payload", "url"],
+      seen: ["cancel", "eventType", "method", "payload", "url", "variables"],
       eventType: "invoice.paid",
       cancel: false,
     });

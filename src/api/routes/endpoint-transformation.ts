@@ -106,6 +106,7 @@ export async function endpointTransformationRoutes(app: Api, context: ApiContext
           url: endpoint.url,
           payload: request.body.payload,
           eventType: request.body.eventType,
+          variables: request.body.variables ?? endpoint.transformation.variables,
         });
         if (result.url !== endpoint.url) {
           const check = checkEndpointUrl(result.url, context.addressPolicy);
