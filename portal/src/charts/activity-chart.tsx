@@ -3,17 +3,24 @@ import { useMemo } from "react";
 import type { AttemptStats } from "../api/types.ts";
 import { useI18n } from "../i18n/i18n-context.tsx";
 import { LazyTimeChart } from "./lazy-time-chart.tsx";
-import { bucketTimes, totals } from "./series.ts";
+import { bucketTimes, firstBucket, totals } from "./series.ts";
 import type { ChartSeries } from "./time-chart.tsx";
 
 type Kind = "volume" | "successRate" | "latency";
 
-/** Volume, success rate or latency per bucket of an attempt-stats answer, with a text summary. */
+/**
+ * Volume, success rate or latency per bucket of an attempt-stats answer, with a text summary.
+ * The chart is rebuilt only when its buckets or values change: polling answers whose counts are
+ * unchanged keep their arrays (TanStack Query's structural sharing), so the memos below hold.
+ */
 export function ActivityChart({ stats, kind }: { stats: AttemptStats; kind: Kind }) {
   const { t, language, formatNumber, formatPercent, formatTime, formatDateTime } = useI18n();
-  const times = useMemo(() => bucketTimes(stats), [stats]);
+  const { data, latency, period } = stats;
+  const first = firstBucket(stats.startDate, period);
+  const count = data.successCount.length;
+  const times = useMemo(() => bucketTimes(first, period, count), [first, period, count]);
   const series = useMemo((): ChartSeries[] => {
-    const { successCount, failureCount, canceledCount } = stats.data;
+    const { successCount, failureCount, canceledCount } = data;
     if (kind === "volume")
       return [
         { label: t("status.success"), values: successCount, color: "--chart-success", kind: "bars" },
@@ -32,13 +39,13 @@ export function ActivityChart({ stats, kind }: { stats: AttemptStats; kind: Kind
           kind: "line",
         },
       ];
-    const latency = stats.latency ?? { p50: [], p90: [], p99: [] };
+    const percentiles = latency ?? { p50: [], p90: [], p99: [] };
     return [
-      { label: "p50", values: latency.p50, color: "--chart-p50", kind: "line" },
-      { label: "p90", values: latency.p90, color: "--chart-p90", kind: "line" },
-      { label: "p99", values: latency.p99, color: "--chart-p99", kind: "line" },
+      { label: "p50", values: percentiles.p50, color: "--chart-p50", kind: "line" },
+      { label: "p90", values: percentiles.p90, color: "--chart-p90", kind: "line" },
+      { label: "p99", values: percentiles.p99, color: "--chart-p99", kind: "line" },
     ];
-  }, [stats, kind, t]);
+  }, [data, latency, kind, t]);
   const sum = totals(stats);
   const summary = t("charts.summary", {
     start: formatDateTime(stats.startDate),
@@ -47,7 +54,7 @@ export function ActivityChart({ stats, kind }: { stats: AttemptStats; kind: Kind
     failure: formatNumber(sum.failure),
     rate: sum.rate === null ? "—" : formatPercent(sum.rate),
   });
-  const daily = stats.period === "OneDay";
+  const daily = period === "OneDay";
   const formatValue = useMemo(() => {
     const unit = kind === "successRate" ? " %" : kind === "latency" ? " ms" : "";
     return (value: number) => `${formatNumber(value, { maximumFractionDigits: 0 })}${unit}`;

@@ -1,12 +1,16 @@
-import type { AttemptStats } from "../api/types.ts";
+import type { AttemptStats, StatsPeriod } from "../api/types.ts";
 
 const PERIOD_MS = { OneDay: 86_400_000, OneHour: 3_600_000, FiveMinutes: 300_000 } as const;
 
-/** Bucket start times (seconds, as uPlot wants) for an attempt-stats answer. */
-export function bucketTimes(stats: AttemptStats): number[] {
-  const size = PERIOD_MS[stats.period];
-  const start = Math.floor(Date.parse(stats.startDate) / size) * size;
-  return stats.data.successCount.map((_, index) => (start + index * size) / 1000);
+/** Where the first bucket starts (ms): the window's start floored to the period. */
+export function firstBucket(startDate: string, period: StatsPeriod): number {
+  const size = PERIOD_MS[period];
+  return Math.floor(Date.parse(startDate) / size) * size;
+}
+
+/** Bucket start times in seconds, as uPlot wants them. */
+export function bucketTimes(first: number, period: StatsPeriod, count: number): number[] {
+  return Array.from({ length: count }, (_, index) => (first + index * PERIOD_MS[period]) / 1000);
 }
 
 export function totals(stats: AttemptStats) {
