@@ -1,5 +1,6 @@
 import type {
   ApplicationStore,
+  AttemptStatsStore,
   AttemptStore,
   BackgroundTaskStore,
   EndpointStore,
@@ -24,6 +25,7 @@ export type StoreParts = [
   IdempotencyStore,
   RetentionStore,
   SessionStore,
+  AttemptStatsStore,
 ];
 
 /** An engine's connection-level methods. */

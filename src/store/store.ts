@@ -1,3 +1,4 @@
+import type { AttemptCounts, StatsSpanMs } from "../domain/attempt-stats.ts";
 import type {
   Application,
   Attempt,
@@ -37,7 +38,8 @@ export interface Store
     BackgroundTaskStore,
     IdempotencyStore,
     RetentionStore,
-    SessionStore {
+    SessionStore,
+    AttemptStatsStore {
   /** Applies pending migrations. Safe to call from several processes at once. */
   migrate(): Promise<void>;
   /**
@@ -330,6 +332,12 @@ export interface DeliveryOutcome {
   endpointHealth: "success" | "failure" | null;
   /** The `window` disable policy's quiet gap; any positive number when the policy is another. */
   failureWindowMs: number;
+  /**
+   * The endpoint's transformation canceled the message: no request was made. The attempt is
+   * recorded as a success (the message is handled) and counted as canceled in the attempt
+   * statistics. Absent means false.
+   */
+  canceled?: boolean;
 }
 
 /** The endpoint's failure counters after a completion (see Endpoint). */
@@ -458,6 +466,8 @@ export interface RetentionStore {
    * and is dropped by the worker.)
    */
   pruneMessages(before: number, now: number, limit: number): Promise<number>;
+  /** Deletes up to `limit` attempt-statistics rows of buckets that start before `before`. */
+  pruneAttemptStats(before: number, limit: number): Promise<number>;
 }
 
 /** A portal link's single-use key, by its hash, with the claims of the token it is exchanged for. */
@@ -500,4 +510,34 @@ export interface SessionStore {
   /** Also deletes revocations whose pruneAfter has passed. */
   addTokenRevocations(revocations: TokenRevocation[], now: number): Promise<void>;
   listTokenRevocations(appId: string): Promise<TokenRevocation[]>;
+}
+
+/** A window of attempt statistics to read (see src/domain/attempt-stats.ts). */
+export interface AttemptStatsQuery {
+  /** Epoch ms, a multiple of `periodMs` (and so of `spanMs`). */
+  since: number;
+  /** Epoch ms, exclusive: since + a whole number of periods. */
+  until: number;
+  /** Which rows to read: 5-minute or hour rows. */
+  spanMs: StatsSpanMs;
+  /** The length of the buckets to sum the rows into, a multiple of spanMs. */
+  periodMs: number;
+  /** Only this endpoint's attempts. */
+  endpointId?: string;
+}
+
+export interface AttemptStats {
+  /** One entry per period that had attempts, by its start; periods without any are left out. */
+  byPeriod: Array<{ start: number } & AttemptCounts>;
+  /** One entry per endpoint that had attempts in the window, ordered by endpoint id. */
+  byEndpoint: Array<{ endpointId: string } & AttemptCounts>;
+}
+
+/**
+ * Counts of the attempts an application's endpoints got, by outcome, with their latency
+ * histograms, kept in the transaction that records each attempt (completeDelivery), so reading a
+ * window costs the number of its buckets and endpoints, not of its attempts.
+ */
+export interface AttemptStatsStore {
+  getAttemptStats(appId: string, query: AttemptStatsQuery): Promise<AttemptStats>;
 }

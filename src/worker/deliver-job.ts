@@ -198,6 +198,7 @@ async function complete(
       retryAt: retryIn !== null ? finishedAt + retryIn : null,
       endpointHealth: counted ? (succeeded ? "success" : "failure") : null,
       failureWindowMs: failureWindowMs(options.disablePolicy),
+      canceled,
     });
     if (index === 0) health = after;
     if (job.trigger === TRIGGER.scheduled) await reportAttempt(deps, job, message, attempt, succeeded, retryIn === null);

@@ -3,7 +3,8 @@ import type { WorkerDeps } from "./worker-deps.ts";
 
 /**
  * Retention, run by every worker once a minute: drops payloads past their message's retention
- * period, then deletes messages (and their attempts) older than HERALD_RETENTION_DAYS. Work is done
+ * period, then deletes messages (and their attempts) older than HERALD_RETENTION_DAYS, and the
+ * attempt statistics of buckets that old. Work is done
  * in small batches with a pause between them, so deliveries are never stuck behind a long delete.
  * Several workers pruning at once is harmless: each batch is its own transaction.
  */
@@ -24,6 +25,11 @@ export async function runRetention(deps: Pick<WorkerDeps, "store" | "clock" | "c
     const now = clock.now();
     const count = await store.pruneMessages(now - config.retentionDays * DAY_MS, now, BATCH);
     pruned += count;
+    if (count < BATCH || shouldStop()) break;
+    await yieldToDeliveries();
+  }
+  for (;;) {
+    const count = await store.pruneAttemptStats(clock.now() - config.retentionDays * DAY_MS, BATCH);
     if (count < BATCH || shouldStop()) break;
     await yieldToDeliveries();
   }

@@ -3,15 +3,18 @@ import pg from "pg";
 import type { SecretBox } from "../../crypto/secret-box.ts";
 import { hasIdPrefix, type IdKind } from "../../domain/ids.ts";
 import { StoreConflictError } from "../store.ts";
+import type { AttemptStatsFolder } from "./postgres-attempt-stats.ts";
 import type { Sql } from "./postgres-sql.ts";
 import { compileSql } from "./postgres-sql.ts";
 import type { WorkNotifier } from "./postgres-work-notifier.ts";
 
-/** What every part of the PostgreSQL store shares: the connection pool and the secret box. */
+/** What every part of the PostgreSQL store shares: the connection pool, the secret box and the after-commit work. */
 export interface PostgresContext {
   pool: pg.Pool;
   secretBox: SecretBox;
   workNotifier: WorkNotifier;
+  /** Folds pending attempt counts after completions (postgres-attempt-stats.ts). */
+  attemptStats: AttemptStatsFolder;
 }
 
 /** Where a statement runs: the pool (one statement, autocommit) or a client inside a transaction. */

@@ -134,8 +134,8 @@ const st = {
   ),
 };
 
-export function makeQueueStore({ pool }: PostgresContext): QueueStore {
-  const completeDelivery = makeCompleteDelivery(pool);
+export function makeQueueStore({ pool, attemptStats }: PostgresContext): QueueStore {
+  const completeDelivery = makeCompleteDelivery(pool, attemptStats);
   const fanOut = makeFanOutCall(pool);
   return {
     async claimJobs(limit, lease: Lease) {

@@ -30,6 +30,11 @@ const st = {
     `DELETE FROM idempotency_keys
      WHERE key IN (SELECT key FROM idempotency_keys WHERE state = 'done' AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
   ),
+  deleteAttemptStats: statement(
+    "prune_attempt_stats",
+    `DELETE FROM attempt_stats
+     WHERE ctid = ANY (ARRAY(SELECT ctid FROM attempt_stats WHERE bucket_start < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+  ),
 };
 
 export function makeRetentionStore({ pool }: PostgresContext): RetentionStore {
@@ -43,6 +48,9 @@ export function makeRetentionStore({ pool }: PostgresContext): RetentionStore {
         await execute(tx, st.deleteIdempotency, [now, limit]);
         return pruned;
       });
+    },
+    async pruneAttemptStats(before, limit) {
+      return execute(pool, st.deleteAttemptStats, [before, limit]);
     },
   };
 }

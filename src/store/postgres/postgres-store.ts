@@ -2,6 +2,7 @@ import type { SecretBox } from "../../crypto/secret-box.ts";
 import { composeStore } from "../compose-store.ts";
 import type { Store } from "../store.ts";
 import { makeApplicationStore, makeEventTypeStore } from "./postgres-applications.ts";
+import { makeAttemptStatsFolder, makeAttemptStatsStore } from "./postgres-attempt-stats.ts";
 import { makeAttemptStore } from "./postgres-attempts.ts";
 import type { PostgresContext } from "./postgres-database.ts";
 import { clientConfig, DEFAULT_APPLICATION_NAME, DEFAULT_POOL_SIZE, execute, openPool, statement } from "./postgres-database.ts";
@@ -52,7 +53,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const connection = { url: options.url, applicationName: options.applicationName ?? DEFAULT_APPLICATION_NAME };
   const pool = openPool({ ...connection, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE, onError });
   const listener = makeWorkListener(clientConfig(connection), onError);
-  const context: PostgresContext = { pool, secretBox: options.secretBox, workNotifier: makeWorkNotifier(pool, onError) };
+  const context: PostgresContext = {
+    pool,
+    secretBox: options.secretBox,
+    workNotifier: makeWorkNotifier(pool, onError),
+    attemptStats: makeAttemptStatsFolder(pool, onError),
+  };
   let closed = false;
 
   return composeStore(
@@ -67,6 +73,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       makeIdempotencyStore(context),
       makeRetentionStore(context),
       makeSessionStore(context),
+      makeAttemptStatsStore(context),
     ],
     {
       async migrate() {
@@ -83,6 +90,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         closed = true;
         try {
           await context.workNotifier.flush();
+          await context.attemptStats.settle();
           await listener.close();
         } finally {
           await pool.end();

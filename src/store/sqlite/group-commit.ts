@@ -20,6 +20,21 @@ import type { Db } from "./sqlite-database.ts";
  */
 export type GroupCommit = <T>(write: () => T) => Promise<T>;
 
+/**
+ * Work of every transaction of a group around its writes: the writes add to something kept in
+ * memory, written once at the end (the attempt statistics, sqlite-attempt-stats.ts). A write that
+ * adds to it must do so as its last step, after every statement that could throw, so that a write
+ * undone alone (in its savepoint) has added nothing.
+ */
+export interface GroupHooks {
+  /** First in each transaction; a group run again in savepoints begins again. */
+  begin(): void;
+  /** Last in each transaction, before its commit. If it throws, every write of the group rejects. */
+  end(): void;
+}
+
+const NO_HOOKS: GroupHooks = { begin() {}, end() {} };
+
 interface PendingWrite {
   write: () => unknown;
   resolve(value: unknown): void;
@@ -37,28 +52,34 @@ class WriteFailed extends Error {
   }
 }
 
-export function makeGroupCommit(db: Db): GroupCommit {
+export function makeGroupCommit(db: Db, hooks: GroupHooks = NO_HOOKS): GroupCommit {
   let pending: PendingWrite[] = [];
 
-  const runTogether = db.transaction((writes: PendingWrite[]): WriteResult[] =>
-    writes.map((item) => {
+  const runTogether = db.transaction((writes: PendingWrite[]): WriteResult[] => {
+    hooks.begin();
+    const results = writes.map((item): WriteResult => {
       try {
         return { ok: true, value: item.write() };
       } catch (error) {
         throw new WriteFailed(error);
       }
-    }),
-  );
+    });
+    hooks.end();
+    return results;
+  });
   const inSavepoint = db.transaction((write: () => unknown) => write());
-  const runEachInSavepoint = db.transaction((writes: PendingWrite[]): WriteResult[] =>
-    writes.map((item) => {
+  const runEachInSavepoint = db.transaction((writes: PendingWrite[]): WriteResult[] => {
+    hooks.begin();
+    const results = writes.map((item): WriteResult => {
       try {
         return { ok: true, value: inSavepoint(item.write) };
       } catch (error) {
         return { ok: false, error };
       }
-    }),
-  );
+    });
+    hooks.end();
+    return results;
+  });
 
   function run(writes: PendingWrite[]): WriteResult[] {
     try {

@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import type { SecretBox } from "../../crypto/secret-box.ts";
 import { StoreConflictError } from "../store.ts";
 import type { GroupCommit } from "./group-commit.ts";
+import type { AttemptStatsCounter } from "./sqlite-attempt-stats.ts";
 
 export type Db = Database.Database;
 export type Stmt<Params extends unknown[] | object = unknown[], Row = unknown> = Database.Statement<Params, Row>;
@@ -17,6 +18,8 @@ export interface SqliteContext {
   statements: StatementCache;
   /** For the hot-path writes (messages, the queue): see group-commit.ts. */
   groupCommit: GroupCommit;
+  /** Counts the attempts each group-commit transaction records (sqlite-attempt-stats.ts). */
+  attemptStats: AttemptStatsCounter;
 }
 
 /**

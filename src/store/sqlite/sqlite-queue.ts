@@ -15,7 +15,7 @@ import { insertJob } from "./sqlite-queue-statements.ts";
  * share their transaction with the others asked for in the same turn (group-commit.ts), which
  * makes each of them all or nothing: the functions below have no transaction of their own.
  */
-export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => QueueStatements): QueueStore {
+export function makeQueueStore({ db, groupCommit, attemptStats }: SqliteContext, queue: () => QueueStatements): QueueStore {
   const st = lazy(() => ({
     insertAttempt: db.prepare(
       `INSERT INTO attempts (id, app_id, msg_id, endpoint_id, url, status, response_status_code, response,
@@ -168,6 +168,12 @@ export function makeQueueStore({ db, groupCommit }: SqliteContext, queue: () => 
   };
 
   const complete = (job: Job, outcome: DeliveryOutcome): EndpointHealth | null => {
+    const health = recordCompletion(job, outcome);
+    attemptStats.count(outcome.attempt, outcome.canceled ?? false); // last: see GroupHooks
+    return health;
+  };
+
+  const recordCompletion = (job: Job, outcome: DeliveryOutcome): EndpointHealth | null => {
     const q = queue();
     const { attempt } = outcome;
     st().insertAttempt.run(attemptToRow(attempt));

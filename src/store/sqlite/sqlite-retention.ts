@@ -19,6 +19,10 @@ export function makeRetentionStore({ db }: SqliteContext): RetentionStore {
     deleteDestinations: db.prepare<[string]>("DELETE FROM message_destinations WHERE msg_id = ?"),
     deleteMessage: db.prepare<[string]>("DELETE FROM messages WHERE id = ?"),
     deleteIdempotency: db.prepare<[number]>("DELETE FROM idempotency_keys WHERE state = 'done' AND expires_at <= ?"),
+    deleteAttemptStats: db.prepare<[number, number]>(
+      `DELETE FROM attempt_stats WHERE (app_id, span_ms, bucket_start, endpoint_id) IN
+         (SELECT app_id, span_ms, bucket_start, endpoint_id FROM attempt_stats WHERE bucket_start < ? LIMIT ${boundLimit("?")})`,
+    ),
   }));
 
   const pruneTx = db.transaction((before: number, now: number, limit: number): number => {
@@ -38,6 +42,9 @@ export function makeRetentionStore({ db }: SqliteContext): RetentionStore {
     },
     async pruneMessages(before, now, limit) {
       return pruneTx.immediate(before, now, limit);
+    },
+    async pruneAttemptStats(before, limit) {
+      return st().deleteAttemptStats.run(before, limit).changes;
     },
   };
 }

@@ -3,6 +3,7 @@ import { composeStore } from "../compose-store.ts";
 import type { Store } from "../store.ts";
 import { makeGroupCommit } from "./group-commit.ts";
 import { makeApplicationStore, makeEventTypeStore } from "./sqlite-applications.ts";
+import { makeAttemptStatsCounter, makeAttemptStatsStore } from "./sqlite-attempt-stats.ts";
 import { makeAttemptStore } from "./sqlite-attempts.ts";
 import type { SqliteContext } from "./sqlite-database.ts";
 import { lazy, makeStatementCache, openDatabase } from "./sqlite-database.ts";
@@ -34,7 +35,14 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const db = openDatabase(options.file);
-  const context: SqliteContext = { db, secretBox: options.secretBox, statements: makeStatementCache(db), groupCommit: makeGroupCommit(db) };
+  const attemptStats = makeAttemptStatsCounter(db);
+  const context: SqliteContext = {
+    db,
+    secretBox: options.secretBox,
+    statements: makeStatementCache(db),
+    groupCommit: makeGroupCommit(db, attemptStats.hooks),
+    attemptStats,
+  };
   const queue = prepareQueueStatements(db);
   const pingStatement = lazy(() => db.prepare("SELECT 1"));
 
@@ -50,6 +58,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       makeIdempotencyStore(context),
       makeRetentionStore(context),
       makeSessionStore(context),
+      makeAttemptStatsStore(context),
     ],
     {
       async migrate() {
