@@ -66,6 +66,8 @@ export async function newPage(browser: Browser, options: PageOptions = {}): Prom
     locale: options.locale ?? "en-US",
     permissions: options.permissions ?? [],
   });
+  // Long enough for a loaded machine; short enough that a missing control fails the test soon.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (message) => {
@@ -78,7 +80,7 @@ export async function newPage(browser: Browser, options: PageOptions = {}): Prom
     errors,
     assertNoErrors(allowed = []) {
       const unexpected = errors.filter((line) => !allowed.some((pattern) => pattern.test(line)));
-      assert.deepEqual(unexpected, [], `the page logged errors:\n${unexpected.join("\n")}`);
+      if (unexpected.length > 0) assert.fail(`the page logged ${unexpected.length} errors:\n${unexpected.join("\n")}`);
     },
     close: () => context.close(),
   };
