@@ -30,7 +30,6 @@ import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
 import { profileRoutes } from "./routes/profiles.ts";
-import { statsRoutes } from "./routes/stats.ts";
 import { registerSecurityHeaders } from "./security-headers.ts";
 import { makeTokenRevocations } from "./token-revocations.ts";
 import { toValidationItems } from "./validation.ts";
@@ -67,6 +66,9 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // A client that promises more body than it sends would otherwise hold its connection for
+    // Node's default of 5 minutes.
+    requestTimeout: serverContext.config.apiRequestTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
     requestIdHeader: "svix-req-id",
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -184,7 +186,6 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
     profileRoutes,
     messageRoutes,
     attemptRoutes,
-    statsRoutes,
     backgroundTaskRoutes,
     operationalWebhookRoutes,
     environmentRoutes,

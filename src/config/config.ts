@@ -54,6 +54,8 @@ export interface ResolvedConfig {
   readonly responseBodyLimit: number;
   /** Messages and their attempts are deleted this many days after creation. @defaultValue 90 */
   readonly retentionDays: number;
+  /** Time a client has to send a whole request (headers and body) before the API drops it. @defaultValue 30000 */
+  readonly apiRequestTimeoutMs: number;
   /** Custom header names, lower case, redacted and hidden beside those the rule finds (src/domain/endpoint-headers.ts). */
   readonly sensitiveHeaders: readonly string[];
   /** Origins whose pages may call the API from a browser (CORS; bearer tokens, no cookies). @defaultValue ["*"] */
@@ -279,6 +281,7 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     senderThread: flag(source, "HERALD_SENDER_THREAD", true),
     responseBodyLimit: integer(source, "HERALD_RESPONSE_BODY_LIMIT", 20_000, 0, 1_048_576),
     retentionDays: integer(source, "HERALD_RETENTION_DAYS", 90, 1, 36_500),
+    apiRequestTimeoutMs: integer(source, "HERALD_API_REQUEST_TIMEOUT_MS", 30_000, 1_000, 600_000),
     sensitiveHeaders: Object.freeze(list(source, "HERALD_SENSITIVE_HEADERS").map((name) => name.toLowerCase())),
     corsOrigins: Object.freeze(originList(source, "HERALD_CORS_ORIGINS").filter((origin) => origin !== "'self'")),
     portal: resolvePortal(source),

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { before, describe, test } from "node:test";
 
 import { MAX_JSON_DEPTH } from "../../src/domain/json-limits.ts";
@@ -9,6 +11,22 @@ function nested(depth: number): unknown {
   for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
   return value;
 }
+
+describe("a client that promises more body than it sends", () => {
+  const herald = useHerald({ env: { HERALD_API_REQUEST_TIMEOUT_MS: "1000" } });
+
+  test("is answered 408 and its connection closed once the request timeout passes", { timeout: 30_000 }, async () => {
+    const h = herald();
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.write(`POST /api/v1/app HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${h.adminToken}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name"`);
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+    await once(socket, "close");
+    assert.match(answer, /^HTTP\/1\.1 408/);
+  });
+});
 
 /** Input an attacker or a careless client sends: refused with a 4xx naming the field, nothing stored. */
 describe("hostile input at the API's edge", () => {

@@ -58,6 +58,7 @@ describe("resolveConfig()", () => {
       senderThread: true,
       responseBodyLimit: 20_000,
       retentionDays: 90,
+      apiRequestTimeoutMs: 30_000,
       sensitiveHeaders: [],
       corsOrigins: ["*"],
       portal: {
