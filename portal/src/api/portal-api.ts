@@ -1,3 +1,5 @@
+import type { MessageOut } from "svix";
+
 import { ApiError } from "./api-error.ts";
 import { api, request } from "./http.ts";
 import { svix } from "./svix-client.ts";
@@ -9,6 +11,7 @@ import type {
   Endpoint,
   EndpointHeaders,
   EndpointStats,
+  EndpointSummary,
   EnvironmentSettings,
   EventType,
   ListPage,
@@ -50,15 +53,32 @@ export async function listEventTypes(): Promise<EventType[]> {
   const all: EventType[] = [];
   let iterator: string | null = null;
   do {
-    const page: ListPage<EventType> = await api.get<ListPage<EventType>>("/api/v1/event-type", { limit: 250, with_content: true, iterator });
-    all.push(...page.data.filter((eventType) => !eventType.archived));
-    iterator = page.done ? null : page.iterator;
+    const page = await svix().eventType.list({ limit: 250, withContent: true, iterator });
+    for (const eventType of page.data) {
+      if (eventType.archived) continue;
+      all.push({
+        name: eventType.name,
+        description: eventType.description,
+        archived: false,
+        deprecated: eventType.deprecated,
+        featureFlag: eventType.featureFlag ?? null,
+        schemas: (eventType.schemas as Record<string, unknown> | null | undefined) ?? null,
+      });
+    }
+    iterator = page.done ? null : (page.iterator ?? null);
   } while (iterator);
   return all;
 }
 
-export const listEndpoints = (iterator: string | null) =>
-  api.get<ListPage<Endpoint>>(`${app()}/endpoint`, { limit: 50, iterator });
+export async function listEndpoints(iterator: string | null): Promise<ListPage<EndpointSummary>> {
+  const page = await svix().endpoint.list(appId, { limit: 50, iterator });
+  return {
+    data: page.data.map(({ id, url, description, disabled }) => ({ id, url, description, disabled: disabled ?? false })),
+    iterator: page.iterator ?? null,
+    prevIterator: page.prevIterator ?? null,
+    done: page.done,
+  };
+}
 
 export const getEndpoint = (endpointId: string) => api.get<Endpoint>(endpointPath(endpointId));
 
@@ -118,17 +138,31 @@ export interface MessageFilter {
   after?: string;
 }
 
-export const listMessages = (filter: MessageFilter, iterator: string | null) =>
-  api.get<ListPage<Message>>(`${app()}/msg`, {
+function messageOf(message: MessageOut): Message {
+  return {
+    id: message.id,
+    eventId: message.eventId ?? null,
+    eventType: message.eventType,
+    payload: message.payload as unknown,
+    channels: message.channels ?? null,
+    tags: message.tags ?? null,
+    timestamp: message.timestamp.toISOString(),
+  };
+}
+
+export async function listMessages(filter: MessageFilter, iterator: string | null): Promise<ListPage<Message>> {
+  const page = await svix().message.list(appId, {
     limit: 25,
     iterator,
-    event_types: filter.eventTypes,
+    eventTypes: filter.eventTypes,
     channel: filter.channel,
     tag: filter.tag,
-    before: filter.before,
-    after: filter.after,
-    with_content: false,
+    before: filter.before ? new Date(filter.before) : undefined,
+    after: filter.after ? new Date(filter.after) : undefined,
+    withContent: false,
   });
+  return { data: page.data.map(messageOf), iterator: page.iterator ?? null, prevIterator: page.prevIterator ?? null, done: page.done };
+}
 
 export interface EndpointMessageFilter extends MessageFilter {
   status?: number;
@@ -147,7 +181,8 @@ export const listEndpointMessages = (endpointId: string, filter: EndpointMessage
     with_content: false,
   });
 
-export const getMessage = (msgId: string) => api.get<Message>(`${app()}/msg/${encodeURIComponent(msgId)}`);
+/** A message by its id or its eventId (the API takes either in the path). */
+export const getMessage = (msgId: string) => svix().message.get(appId, msgId).then(messageOf);
 
 
 export const listAttemptsByMessage = (msgId: string) =>

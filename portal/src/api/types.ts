@@ -44,6 +44,14 @@ export interface Endpoint extends DeliveryOptions {
   effectiveOptions: DeliveryOptions;
 }
 
+/** What the endpoint list shows (the svix SDK's EndpointOut, which lacks Herald's fields). */
+export interface EndpointSummary {
+  id: string;
+  url: string;
+  description: string;
+  disabled: boolean;
+}
+
 export interface ListPage<T> {
   data: T[];
   iterator: string | null;

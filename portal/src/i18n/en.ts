@@ -270,6 +270,7 @@ export const en = {
   "messages.search": "Find a message",
   "messages.searchLabel": "Message id or event id",
   "messages.searchPlaceholder": "msg_… or your event id",
+  "messages.notFound": "No message has this id or event id.",
   "messages.find": "Find",
   "messages.eventType": "Event type",
   "messages.allEventTypes": "All event types",

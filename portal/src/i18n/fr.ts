@@ -272,6 +272,7 @@ export const fr = {
   "messages.search": "Trouver un message",
   "messages.searchLabel": "Identifiant du message ou de l’événement",
   "messages.searchPlaceholder": "msg_… ou id d’événement",
+  "messages.notFound": "Aucun message n’a cet identifiant.",
   "messages.find": "Trouver",
   "messages.eventType": "Type d’événement",
   "messages.allEventTypes": "Tous les types",

@@ -1,7 +1,7 @@
 import { Link } from "wouter";
 
 import { listEndpoints } from "../../api/portal-api.ts";
-import type { Endpoint } from "../../api/types.ts";
+import type { EndpointSummary } from "../../api/types.ts";
 import { usePagedList } from "../../api/use-paged.ts";
 import { usePortal } from "../../auth/session-context.tsx";
 import { ErrorNotice } from "../../components/error-notice.tsx";
@@ -11,7 +11,7 @@ import { useI18n } from "../../i18n/i18n-context.tsx";
 import { healthOf } from "./endpoint-health.ts";
 import { useRecentStats } from "./use-recent-stats.ts";
 
-function EndpointState({ endpoint, failing }: { endpoint: Endpoint; failing: boolean }) {
+function EndpointState({ endpoint, failing }: { endpoint: EndpointSummary; failing: boolean }) {
   const { t } = useI18n();
   if (endpoint.disabled) return <Badge tone="neutral">{t("endpoints.disabled")}</Badge>;
   if (failing) return <Badge tone="danger">{t("endpoints.failing")}</Badge>;

@@ -2,6 +2,7 @@ import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useLocation } from "wouter";
 
+import { toApiError } from "../../api/api-error.ts";
 import { getMessage } from "../../api/portal-api.ts";
 import { useErrorText } from "../../components/error-notice.tsx";
 import { useT } from "../../i18n/i18n-context.tsx";
@@ -37,7 +38,7 @@ export function MessageSearch() {
         {t("messages.find")}
       </button>
       <span role="status" className="small field-error">
-        {find.error ? errorText(find.error) : ""}
+        {find.error ? (toApiError(find.error)?.status === 404 ? t("messages.notFound") : errorText(find.error)) : ""}
       </span>
     </form>
   );
