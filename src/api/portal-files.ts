@@ -50,6 +50,10 @@ export async function portalFiles(app: Api, context: ApiContext): Promise<void> 
     return;
   }
 
+  // The static plugin's routes take no route config of ours: every route here is public.
+  app.addHook("onRoute", (route) => {
+    route.config = { ...route.config, access: "public" };
+  });
   await app.register(fastifyStatic, {
     root: PORTAL_DIST,
     prefix: "/portal/",

@@ -67,3 +67,29 @@ describe("portal settings from configuration", () => {
     assert.equal((await preflight("https://evil.com")).headers.get("access-control-allow-origin"), null);
   });
 });
+
+describe("the portal's files", () => {
+  const herald = useHerald({ env: { HERALD_PORTAL_FRAME_ANCESTORS: "'self' https://app.example.com" } });
+
+  test("/ leads to /portal/; every path under it is the page; its scripts load without a token; all under the portal's CSP", async () => {
+    const h = herald();
+    const root = await fetch(h.url + "/", { redirect: "manual" });
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get("location"), "/portal/");
+    const page = await fetch(h.url + "/portal/endpoints/ep_123");
+    assert.equal(page.status, 200, "portal/dist is built by npm install (prepare) or npm run build:portal");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /script-src 'self';/);
+    assert.match(csp, /frame-ancestors 'self' https:\/\/app\.example\.com;/);
+    const html = await page.text();
+    const scripts = [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((match) => match[1]);
+    assert.ok(scripts.length > 0, "the page loads its script from a file");
+    assert.doesNotMatch(html.replace(/<script[^>]*src="[^"]+"[^>]*><\/script>/g, ""), /<script/, "no inline script");
+    for (const src of scripts) {
+      const script = await fetch(h.url + src);
+      assert.equal(script.status, 200, src);
+      assert.match(script.headers.get("content-type") ?? "", /javascript/);
+      assert.match(script.headers.get("cache-control") ?? "", /immutable/);
+    }
+  });
+});
