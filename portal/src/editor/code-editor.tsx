@@ -1,9 +1,10 @@
+import { closeBrackets } from "@codemirror/autocomplete";
 import { javascript } from "@codemirror/lang-javascript";
-import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
 import { EditorState } from "@codemirror/state";
-import { EditorView } from "@codemirror/view";
+import { EditorView, highlightActiveLine, highlightActiveLineGutter, lineNumbers } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
-import { basicSetup } from "codemirror";
+import { minimalSetup } from "codemirror";
 import { useEffect, useRef } from "react";
 
 interface CodeEditorProps {
@@ -48,7 +49,13 @@ export default function CodeEditor({ value, onChange, label, readOnly = false }:
       state: EditorState.create({
         doc: value,
         extensions: [
-          basicSetup,
+          minimalSetup,
+          lineNumbers(),
+          highlightActiveLine(),
+          highlightActiveLineGutter(),
+          bracketMatching(),
+          closeBrackets(),
+          indentOnInput(),
           javascript(),
           theme,
           syntaxHighlighting(highlight),
