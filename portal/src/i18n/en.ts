@@ -76,6 +76,9 @@ export const en = {
   "endpoints.deleteBody": "It stops receiving webhooks at once, and its delivery history is no longer shown. This cannot be undone.",
   "endpoints.deleteConfirm": "Delete endpoint",
 
+  "health.disabled": "This endpoint is disabled: it receives nothing until it is enabled again. Replay missing messages sends what it missed.",
+  "health.failing": "Deliveries are failing: {count} messages wait, last failure {since} ({code}). They are retried on schedule.",
+
   "endpoint.region": "Endpoint",
   "endpoint.sections": "Endpoint sections",
   "endpoint.tabOverview": "Overview",

@@ -78,6 +78,9 @@ export const fr = {
   "endpoints.deleteBody": "Il cesse aussitôt de recevoir des webhooks et son historique de livraisons n’est plus affiché. Cette action est définitive.",
   "endpoints.deleteConfirm": "Supprimer l’endpoint",
 
+  "health.disabled": "Cet endpoint est désactivé : il ne reçoit rien tant qu’il n’est pas réactivé. « Rejouer les messages manquants » envoie ce qu’il a manqué.",
+  "health.failing": "Les livraisons échouent : {count} messages attendent, dernier échec le {since} ({code}). Ils sont retentés selon le calendrier.",
+
   "endpoint.region": "Endpoint",
   "endpoint.sections": "Sections de l’endpoint",
   "endpoint.tabOverview": "Vue d’ensemble",

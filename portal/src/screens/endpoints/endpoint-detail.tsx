@@ -9,6 +9,7 @@ import { EndpointAttempts } from "./endpoint-attempts.tsx";
 import { EndpointHeader } from "./endpoint-header.tsx";
 import { EndpointStatsCard } from "./endpoint-stats-card.tsx";
 import { HeadersCard } from "./headers-card.tsx";
+import { HealthBanner } from "./health-banner.tsx";
 import { MtlsCard } from "./mtls-card.tsx";
 import { QueueCard } from "./queue-card.tsx";
 import { RateLimitCard } from "./rate-limit-card.tsx";
@@ -39,6 +40,7 @@ export function EndpointDetail({ endpointId, tab }: { endpointId: string; tab: E
   return (
     <section className="detail-pane" aria-label={t("endpoint.region")}>
       <EndpointHeader endpoint={data} />
+      <HealthBanner endpoint={data} />
       <nav className="tabs" aria-label={t("endpoint.sections")}>
         {TABS.map((entry) => (
           <Link key={entry.tab} href={`/endpoints/${endpointId}${entry.path}`} className="tab" aria-current={entry.tab === tab ? "page" : undefined}>
