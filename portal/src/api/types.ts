@@ -17,6 +17,7 @@ export interface DeliveryOptions {
   timeoutMs: number | null;
   retrySchedule: number[] | null;
   retryForever: boolean | null;
+  acceptStatus: "2xx" | "200" | "<400" | null;
   body: BodyOption | null;
   batch: BatchOption | null;
   ordering: "fifo" | "none" | null;

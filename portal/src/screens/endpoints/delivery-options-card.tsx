@@ -16,6 +16,8 @@ import { parseSample, SamplePayload, useSample } from "./sample-payload.tsx";
 import { previewTemplate } from "./template-preview.ts";
 
 const METHODS: HttpMethod[] = ["POST", "PUT", "PATCH", "DELETE"];
+/** Fields whose server message is shown beside them; any other goes in the list above Save. */
+const PLACED = ["method", "timeoutMs", "retrySchedule", "retryForever", "acceptStatus", "readyField", "watchFields", "batch", "body", "template", "filter"];
 
 /**
  * Herald's advanced delivery options, limited to those the operator lets consumers edit
@@ -39,11 +41,12 @@ export function DeliveryOptionsCard({ endpoint }: { endpoint: Endpoint }) {
   });
   const serverError = toApiError(save.error);
   const serverMessage = (field: string) => serverError?.messageFor(field) ?? null;
+  const unplaced = (serverError?.fieldProblems ?? []).filter((problem) => !PLACED.includes(String(problem.loc[problem.loc.length - 1])));
   const problemText = (field: keyof OptionsDraft) => {
     const problem = problems[field];
     return problem ? t(`options.problem.${problem}`) : null;
   };
-  const anyEditable = ["method", "timeoutMs", "retrySchedule", "body", "filter", "batch", "ordering", "watchFields", "readyField"].some(editable);
+  const anyEditable = ["method", "timeoutMs", "retrySchedule", "retryForever", "acceptStatus", "body", "filter", "batch", "ordering", "watchFields", "readyField"].some(editable);
   const effective = endpoint.effectiveOptions;
 
   const submit = (event: FormEvent) => {
@@ -113,6 +116,29 @@ export function DeliveryOptionsCard({ endpoint }: { endpoint: Endpoint }) {
                 error={problemText("retrySchedule") ?? serverMessage("retrySchedule")}
               >
                 {(control) => <input {...control} className="input mono" value={draft.retrySchedule} onChange={(event) => set("retrySchedule", event.target.value)} />}
+              </Field>
+            )}
+            {editable("retryForever") && (
+              <Field label={t("options.retryForever")} error={serverMessage("retryForever")}>
+                {(control) => (
+                  <select {...control} className="input" value={draft.retryForever} onChange={(event) => set("retryForever", event.target.value as OptionsDraft["retryForever"])}>
+                    <option value="">{t("options.profileDefault", { value: effective.retryForever ? t("common.yes") : t("common.no") })}</option>
+                    <option value="true">{t("options.retryForeverYes")}</option>
+                    <option value="false">{t("options.retryForeverNo")}</option>
+                  </select>
+                )}
+              </Field>
+            )}
+            {editable("acceptStatus") && (
+              <Field label={t("options.acceptStatus")} error={serverMessage("acceptStatus")}>
+                {(control) => (
+                  <select {...control} className="input" value={draft.acceptStatus} onChange={(event) => set("acceptStatus", event.target.value as OptionsDraft["acceptStatus"])}>
+                    <option value="">{t("options.profileDefault", { value: effective.acceptStatus ?? "2xx" })}</option>
+                    <option value="2xx">{t("options.accept2xx")}</option>
+                    <option value="200">{t("options.accept200")}</option>
+                    <option value="<400">{t("options.accept400")}</option>
+                  </select>
+                )}
               </Field>
             )}
             {editable("readyField") && (
@@ -196,10 +222,14 @@ export function DeliveryOptionsCard({ endpoint }: { endpoint: Endpoint }) {
           )}
           {serverError && serverError.fieldProblems.length === 0 && <ErrorNotice error={save.error} />}
           {!serverError && <ErrorNotice error={save.error} />}
-          {serverError && serverError.fieldProblems.length > 0 && (
-            <p className="notice notice-error" role="alert">
-              {serverError.message}
-            </p>
+          {unplaced.length > 0 && (
+            <ul className="notice notice-error" role="alert">
+              {unplaced.map((problem) => (
+                <li key={problem.loc.join(".")}>
+                  <code>{problem.loc.slice(1).join(".")}</code>: {problem.msg}
+                </li>
+              ))}
+            </ul>
           )}
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={save.isPending}>

@@ -6,6 +6,8 @@ export interface OptionsDraft {
   method: "" | HttpMethod;
   timeoutMs: string;
   retrySchedule: string;
+  retryForever: "" | "true" | "false";
+  acceptStatus: "" | "2xx" | "200" | "<400";
   template: string;
   filter: string;
   batch: boolean;
@@ -21,6 +23,8 @@ export function draftOf(endpoint: Endpoint): OptionsDraft {
     method: endpoint.method ?? "",
     timeoutMs: endpoint.timeoutMs === null ? "" : String(endpoint.timeoutMs),
     retrySchedule: endpoint.retrySchedule?.join(", ") ?? "",
+    retryForever: endpoint.retryForever === null ? "" : endpoint.retryForever ? "true" : "false",
+    acceptStatus: endpoint.acceptStatus ?? "",
     template: endpoint.body && "template" in endpoint.body ? endpoint.body.template : "",
     filter: endpoint.filter ? JSON.stringify(endpoint.filter, null, 2) : "",
     batch: endpoint.batch !== null,
@@ -71,6 +75,8 @@ export function toInput(draft: OptionsDraft, editable: (name: string) => boolean
     if (delays.some((delay) => !Number.isInteger(delay) || delay < 0)) problems.retrySchedule = "list";
     else input.retrySchedule = delays.length ? delays : null;
   }
+  if (editable("retryForever")) input.retryForever = draft.retryForever === "" ? null : draft.retryForever === "true";
+  if (editable("acceptStatus")) input.acceptStatus = draft.acceptStatus || null;
   if (editable("body")) input.body = draft.template.trim() ? { template: draft.template } : null;
   if (editable("filter")) {
     const filter = parseFilter(draft.filter);

@@ -66,8 +66,8 @@ export function EndpointDetail({ endpointId, tab }: { endpointId: string; tab: E
       {tab === "advanced" && (
         <div className="stack">
           <HeadersCard endpointId={endpointId} />
-          <RateLimitCard key={data.version} endpoint={data} />
-          <DeliveryOptionsCard key={`options-${data.version}`} endpoint={data} />
+          <RateLimitCard endpoint={data} />
+          <DeliveryOptionsCard endpoint={data} />
           <TransformationCard endpointId={endpointId} />
           <MtlsCard endpointId={endpointId} />
         </div>
