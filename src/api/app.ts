@@ -30,6 +30,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { operationalWebhookRoutes } from "./routes/operational-webhooks.ts";
 import { profileRoutes } from "./routes/profiles.ts";
+import { statsRoutes } from "./routes/stats.ts";
 import { registerSecurityHeaders } from "./security-headers.ts";
 import { makeTokenRevocations } from "./token-revocations.ts";
 import { toValidationItems } from "./validation.ts";
@@ -186,6 +187,7 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
     profileRoutes,
     messageRoutes,
     attemptRoutes,
+    statsRoutes,
     backgroundTaskRoutes,
     operationalWebhookRoutes,
     environmentRoutes,
