@@ -1,7 +1,7 @@
 /**
  * Herald's benchmark: everything measured in one run, against the physical limit of this machine.
  *
- *   node --import tsx bench/run.ts [--quick] [--postgres] [--cpu-prof] [--out <dir>]
+ *   node --import tsx bench/run.ts [--quick] [--postgres] [--cpu-prof] [--only stats] [--out <dir>]
  *
  * Starts a receiver (bench/lib/receiver-main.ts, a process of its own that answers 204 and counts)
  * and one `herald serve` process (SQLite in a temp data directory, or with --postgres a fresh
@@ -30,6 +30,11 @@
  *    tenth is compared with the mean of the two rates with none pending. Herald's request
  *    timeout is raised to 5 minutes and the ingest is capped below that, so nothing times out and
  *    goes to the retry schedule.
+ * 7. attempt statistics: 1,000,000 attempts of one application with 10 endpoints, spread over the
+ *    last 24 hours, are recorded through the store's write path (completeDelivery, from this
+ *    process on Herald's database: bench/lib/attempt-stats.ts), then Herald's API is asked for
+ *    that window in 5-minute buckets (GET /api/v1/stats/app/{app_id}/attempt): median and max of
+ *    a few calls after a first one. `--only stats` runs this phase alone.
  *
  * With --cpu-prof, Herald runs under `node --cpu-prof` and leaves its profile in bench/profiles/.
  *
@@ -42,6 +47,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 
 import { ADMIN_TOKEN, type ChildHandle, killAll, removeTempDirs, REPO_ROOT, sleep } from "../test/process/process-helpers.ts";
+import { recordAttempts, timeStatsQuery } from "./lib/attempt-stats.ts";
 import { type BenchHerald, type EngineName, processMemory, startHerald, stopEmbeddedPostgres } from "./lib/engine.ts";
 import { api, createApp, createAppWithEndpoint, createEndpoint, payload, PAYLOAD_BYTES } from "./lib/herald-api.ts";
 import { closedLoop, makePool, nowMs, openLoop, type PostTarget, rateBetween } from "./lib/load.ts";
@@ -68,6 +74,9 @@ interface Sizes {
   backlog: number;
   backlogIngestMaxMs: number;
   drainMaxMs: number;
+  statsAttempts: number;
+  statsEndpoints: number;
+  statsCalls: number;
   abortAfterMs: number;
 }
 
@@ -83,6 +92,9 @@ const FULL: Sizes = {
   backlog: 1_000_000,
   backlogIngestMaxMs: BACKLOG_INGEST_MAX_MS,
   drainMaxMs: 480_000,
+  statsAttempts: 1_000_000,
+  statsEndpoints: 10,
+  statsCalls: 7,
   abortAfterMs: 30 * 60_000,
 };
 
@@ -98,6 +110,9 @@ const QUICK: Sizes = {
   backlog: 4_000,
   backlogIngestMaxMs: 10_000,
   drainMaxMs: 20_000,
+  statsAttempts: 20_000,
+  statsEndpoints: 10,
+  statsCalls: 3,
   abortAfterMs: 3 * 60_000,
 };
 
@@ -113,20 +128,33 @@ const TARGETS = {
   rssBytes: 300e6,
   /** "Ingest not slower with the backlog than with none": a 10 % allowance for run-to-run noise. */
   backlogIngestRatio: 0.9,
+  /** Issue 22: a 24-hour window in 5-minute buckets over 1,000,000 attempts, on both engines. */
+  statsQueryMs: 100,
+  statsAttempts: 1_000_000,
 };
 
-function parseOptions(): { quick: boolean; engine: EngineName; cpuProfileDir: string | null; resultsDir: string } {
+/** The phases `--only` can name. */
+const ONLY_PHASES = ["stats"] as const;
+type OnlyPhase = (typeof ONLY_PHASES)[number];
+
+function parseOptions(): { quick: boolean; engine: EngineName; only: OnlyPhase | null; cpuProfileDir: string | null; resultsDir: string } {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
       postgres: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
+      only: { type: "string" },
       out: { type: "string" },
     },
   });
+  const only = values.only ?? null;
+  if (only !== null && !(ONLY_PHASES as readonly string[]).includes(only)) {
+    throw new Error(`--only takes one of: ${ONLY_PHASES.join(", ")} (got ${only})`);
+  }
   return {
     quick: values.quick,
     engine: values.postgres ? "postgres" : "sqlite",
+    only: only as OnlyPhase | null,
     // The test that keeps the benchmark working writes its results elsewhere.
     resultsDir: values.out ? path.resolve(values.out) : path.join(REPO_ROOT, "bench", "results"),
     // Herald's own CPU profile (node --cpu-prof), written when it stops, to look at in Chrome DevTools.
@@ -135,8 +163,8 @@ function parseOptions(): { quick: boolean; engine: EngineName; cpuProfileDir: st
 }
 
 /** The npm command that runs this benchmark with these options, for the results file. */
-function benchCommand(quick: boolean, engine: EngineName): string {
-  const flags = [...(quick ? ["--quick"] : []), ...(engine === "postgres" ? ["--postgres"] : [])];
+function benchCommand(quick: boolean, engine: EngineName, only: OnlyPhase | null): string {
+  const flags = [...(quick ? ["--quick"] : []), ...(engine === "postgres" ? ["--postgres"] : []), ...(only ? ["--only", only] : [])];
   return flags.length > 0 ? `npm run bench -- ${flags.join(" ")}` : "npm run bench";
 }
 
@@ -363,6 +391,31 @@ async function measureBacklog(herald: BenchHerald, receiver: BenchReceiver, size
   };
 }
 
+/** Phase 7 (see the top of this file). */
+async function measureStats(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
+  const appId = await createApp(herald.url, "bench stats");
+  const endpointIds: string[] = [];
+  for (let i = 0; i < sizes.statsEndpoints; i++) endpointIds.push(await createEndpoint(herald.url, appId, `${receiver.url}/stats?endpoint=${i}`));
+  const now = Date.now();
+  const store = await herald.openStore();
+  let recorded: { seconds: number };
+  try {
+    recorded = await recordAttempts(store, appId, endpointIds, sizes.statsAttempts, now);
+  } finally {
+    await store.close();
+  }
+  const query = await timeStatsQuery(herald.url, appId, now, sizes.statsCalls).catch((error: unknown) => {
+    throw new Error(`the stats query failed: ${String(error)}\n${herald.process.describe()}`, { cause: error });
+  });
+  return {
+    attempts: sizes.statsAttempts,
+    endpoints: sizes.statsEndpoints,
+    recordSeconds: recorded.seconds,
+    recordPerSecond: sizes.statsAttempts / recorded.seconds,
+    ...query,
+  };
+}
+
 type Results = {
   raw: Awaited<ReturnType<typeof measureRaw>>;
   relay: Awaited<ReturnType<typeof measureRelay>>;
@@ -370,9 +423,23 @@ type Results = {
   latency: Awaited<ReturnType<typeof measureLatency>>;
   fanOut: Awaited<ReturnType<typeof measureFanOut>>;
   backlog: Awaited<ReturnType<typeof measureBacklog>>;
+  stats: Awaited<ReturnType<typeof measureStats>>;
 };
 
-function rows(engine: EngineName, r: Results): Row[] {
+function statsRows(stats: Results["stats"]): Row[] {
+  const counted = stats.attemptsCounted === stats.attempts ? "" : ` (COUNTED ${stats.attemptsCounted})`;
+  return [
+    {
+      metric: `7. stats query, 24 h in 5-min buckets (${stats.attempts} attempts, ${stats.endpoints} endpoints): median${counted}`,
+      value: `${fmt.ms(stats.medianMs)} (max ${fmt.ms(stats.maxMs)})`,
+      target: `≤ ${TARGETS.statsQueryMs} ms at ${TARGETS.statsAttempts}`,
+      met: stats.attempts >= TARGETS.statsAttempts ? stats.maxMs <= TARGETS.statsQueryMs && counted === "" : null,
+    },
+    { metric: "   recording those attempts (completeDelivery)", value: fmt.rate(stats.recordPerSecond) },
+  ];
+}
+
+function rows(engine: EngineName, r: Omit<Results, "stats">): Row[] {
   const e2eRatio = r.ingest.deliveredPerSecond / r.raw.perSecond;
   const fullFanOut = r.fanOut.endpoints >= TARGETS.fanOutEndpoints;
   const fullBacklog = r.backlog.accepted >= TARGETS.backlogMessages;
@@ -433,7 +500,7 @@ async function cleanUp(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { quick, engine, cpuProfileDir, resultsDir } = parseOptions();
+  const { quick, engine, only, cpuProfileDir, resultsDir } = parseOptions();
   const sizes = quick ? QUICK : FULL;
   const abort = setTimeout(() => {
     process.stderr.write(`bench: aborted after ${sizes.abortAfterMs / 1000} s\n`);
@@ -445,29 +512,38 @@ async function main(): Promise<void> {
     const receiver = await startBenchReceiver();
     log(`bench (${engine}${quick ? ", quick" : ""}): starting Herald…`);
     herald = await startHerald(engine, { cpuProfileDir });
-    log("1. raw limit…");
-    const raw = await measureRaw(receiver, sizes);
-    log("   relay ceiling…");
-    const relay = await measureRelay(receiver, sizes);
-    log("2-3. ingest and end to end…");
-    const ingest = await measureIngest(herald, receiver, sizes);
-    log("4. latency…");
-    const latency = await measureLatency(herald, receiver, sizes);
-    log("5. fan-out…");
-    const fanOut = await measureFanOut(herald, receiver, sizes);
-    log("6. backlog…");
-    const backlog = await measureBacklog(herald, receiver, sizes);
-    const results: Results = { raw, relay, ingest, latency, fanOut, backlog };
-
-    const table = rows(engine, results);
+    let results: Partial<Results> & Pick<Results, "stats">;
+    let table: Row[];
+    if (only === "stats") {
+      log("7. attempt statistics…");
+      results = { stats: await measureStats(herald, receiver, sizes) };
+      table = statsRows(results.stats);
+    } else {
+      log("1. raw limit…");
+      const raw = await measureRaw(receiver, sizes);
+      log("   relay ceiling…");
+      const relay = await measureRelay(receiver, sizes);
+      log("2-3. ingest and end to end…");
+      const ingest = await measureIngest(herald, receiver, sizes);
+      log("4. latency…");
+      const latency = await measureLatency(herald, receiver, sizes);
+      log("5. fan-out…");
+      const fanOut = await measureFanOut(herald, receiver, sizes);
+      log("6. backlog…");
+      const backlog = await measureBacklog(herald, receiver, sizes);
+      log("7. attempt statistics…");
+      const stats = await measureStats(herald, receiver, sizes);
+      results = { raw, relay, ingest, latency, fanOut, backlog, stats };
+      table = [...rows(engine, { raw, relay, ingest, latency, fanOut, backlog }), ...statsRows(stats)];
+    }
     log("\n" + formatTable(table));
     mkdirSync(resultsDir, { recursive: true });
     const stamp = startedAt.toISOString().slice(0, 19).replace(/:/g, "-");
-    const file = path.join(resultsDir, `${stamp}-${engine}${quick ? "-quick" : ""}.json`);
+    const file = path.join(resultsDir, `${stamp}-${engine}${quick ? "-quick" : ""}${only ? `-${only}` : ""}.json`);
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     const document = {
       at: startedAt.toISOString(),
-      command: benchCommand(quick, engine),
+      command: benchCommand(quick, engine, only),
       engine,
       quick,
       machine,

@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 
 import { startTestPostgres, type TestPostgres } from "../../scripts/test-postgres.js";
+import { makeSecretBox } from "../../src/crypto/secret-box.ts";
+import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../src/store/store.ts";
 import { MAIN_SECRET } from "../../test/process/postgres-process-helpers.ts";
 import {
   freePort,
@@ -27,6 +32,8 @@ export interface BenchHerald {
   url: string;
   /** Jobs in Herald's queue table (due, scheduled or claimed). */
   queueDepth(): Promise<number>;
+  /** A store of this process's own on Herald's database, to write what Herald would (close it after). */
+  openStore(): Promise<Store>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +75,11 @@ export async function startHerald(engine: EngineName, options: { cpuProfileDir: 
       process: herald,
       url: herald.url,
       queueDepth: async () => sqliteQueueDepth(dataDir),
+      openStore: () =>
+        openSqliteStore({
+          file: path.join(dataDir, "herald.db"),
+          secretBox: makeSecretBox(readFileSync(path.join(dataDir, "main-secret"), "utf8").trim()),
+        }),
       stop: () => stopProcess(herald),
     };
   }
@@ -94,6 +106,7 @@ export async function startHerald(engine: EngineName, options: { cpuProfileDir: 
     url: herald.url,
     queueDepth: () =>
       withAdmin(databaseUrl.toString(), async (client) => Number((await client.query<{ n: string }>("SELECT COUNT(*) AS n FROM queue")).rows[0].n)),
+    openStore: () => openPostgresStore({ url: databaseUrl.toString(), secretBox: makeSecretBox(MAIN_SECRET), applicationName: "herald-bench" }),
     async stop() {
       await stopProcess(herald);
       await withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => undefined);

@@ -45,7 +45,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
     const out = makeTempDir("herald-bench-results-");
     const { code, output } = await runQuickBench([...(engine === "postgres" ? ["--postgres"] : []), "--out", out]);
     assert.equal(code, 0, output);
-    for (const metric of ["1. raw limit", "relay ceiling", "2. ingest", "3. end to end", "4. latency", "5. fan-out", "6. backlog"]) {
+    for (const metric of ["1. raw limit", "relay ceiling", "2. ingest", "3. end to end", "4. latency", "5. fan-out", "6. backlog", "7. stats query"]) {
       assert.ok(output.includes(metric), `the table shows ${metric}\n${output}`);
     }
 
@@ -54,7 +54,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
     assert.match(files[0]!, new RegExp(`-${engine}-quick\\.json$`));
     const document = JSON.parse(readFileSync(path.join(out, files[0]!), "utf8"));
     assert.equal(document.engine, engine);
-    const { raw, relay, ingest, latency, fanOut, backlog } = document.results;
+    const { raw, relay, ingest, latency, fanOut, backlog, stats } = document.results;
     assertMeasured(raw.perSecond, "raw.perSecond");
     assertMeasured(relay.perSecond, "relay.perSecond");
     assertMeasured(ingest.ingestPerSecond, "ingest.ingestPerSecond");
@@ -64,6 +64,8 @@ for (const engine of ["sqlite", "postgres"] as const) {
     assertMeasured(backlog.rssBytes, "backlog.rssBytes");
     assertMeasured(backlog.drainPerSecond, "backlog.drainPerSecond");
     assertMeasured(backlog.againPerSecond, "backlog.againPerSecond");
+    assertMeasured(stats.medianMs, "stats.medianMs");
+    assertMeasured(stats.recordPerSecond, "stats.recordPerSecond");
     // Every message was delivered once the phases ended: the figures describe complete runs.
     assert.equal(relay.delivered, relay.messages);
     assert.equal(ingest.delivered, ingest.messages);
@@ -71,5 +73,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
     assert.equal(fanOut.delivered, fanOut.endpoints);
     assert.equal(backlog.drained, backlog.accepted);
     assert.equal(backlog.againDrained, backlog.againAccepted);
+    // The query counted every attempt the phase recorded.
+    assert.equal(stats.attemptsCounted, stats.attempts);
   });
 }
