@@ -59,6 +59,8 @@ export default function CodeEditor({ value, onChange, label, readOnly = false }:
           javascript(),
           theme,
           syntaxHighlighting(highlight),
+          // Wrapped lines: no sideways scrolling on a phone, and nothing hidden past the edge.
+          EditorView.lineWrapping,
           EditorState.readOnly.of(readOnly),
           EditorView.contentAttributes.of({ "aria-label": label }),
           EditorView.updateListener.of((update) => {
