@@ -37,7 +37,7 @@ export const fr = {
   "nav.label": "Principal",
   "nav.endpoints": "Endpoints",
   "nav.messages": "Messages",
-  "nav.catalog": "Catalogue d’événements",
+  "nav.catalog": "Catalogue",
   "nav.activity": "Activité",
 
   "login.noLinkTitle": "Ouvrez le lien de votre fournisseur",
