@@ -4,7 +4,7 @@ import type { DbEndpointHealth } from "../shared-rows.ts";
 import { attemptToRow, rowToEndpointHealth } from "../shared-rows.ts";
 import type { DeliveryOutcome, EndpointHealth, Job } from "../store.ts";
 import type { AttemptStatsFolder, CountedAttempt } from "./postgres-attempt-stats.ts";
-import { pendingCounts } from "./postgres-attempt-stats.ts";
+import { pendingCountsJson } from "./postgres-attempt-stats.ts";
 import { queryRows, statement } from "./postgres-database.ts";
 import { WORK_CHANNEL } from "./postgres-queue-statements.ts";
 import { callTogetherEachTurn } from "./postgres-turn-calls.ts";
@@ -70,8 +70,8 @@ const completeMany = statement<DbEndpointHealth & { item: number }>(
 export function makeCompleteDelivery(pool: pg.Pool, attemptStats: AttemptStatsFolder): CompleteDelivery {
   async function call(completions: Completion[]): Promise<EndpointHealth[]> {
     const deliveries = completions.map(({ params }, item) => ({ item, ...params }));
-    const counts = pendingCounts(completions.map(({ counted }) => counted));
-    const rows = await queryRows(pool, completeMany, [JSON.stringify(deliveries), WORK_CHANNEL, JSON.stringify(counts)]);
+    const counts = pendingCountsJson(completions.map(({ counted }) => counted));
+    const rows = await queryRows(pool, completeMany, [JSON.stringify(deliveries), WORK_CHANNEL, counts]);
     attemptStats.soon();
     const healthByItem = new Map(rows.map((row) => [row.item, row]));
     return completions.map((_, item) => rowToEndpointHealth(healthByItem.get(item)));

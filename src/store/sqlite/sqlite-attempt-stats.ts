@@ -40,30 +40,45 @@ export function makeAttemptStatsCounter(db: Db): AttemptStatsCounter {
     ),
   );
   let rows = new Map<string, RowCounts>();
+  // The row each span counted into last: the attempts of a transaction mostly go to a few
+  // endpoints, one after another, and the key and map lookup cost more than the count.
+  let latest: Array<RowCounts | undefined> = [];
+
+  function rowFor(attempt: Attempt, spanMs: number, start: number, span: number): RowCounts {
+    const last = latest[span];
+    if (last && last.bucketStart === start && last.endpointId === attempt.endpointId && last.appId === attempt.appId) return last;
+    const key = `${attempt.appId}\n${spanMs}\n${start}\n${attempt.endpointId}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = { appId: attempt.appId, spanMs, bucketStart: start, endpointId: attempt.endpointId, counts: emptyCounts() };
+      rows.set(key, row);
+    }
+    latest[span] = row;
+    return row;
+  }
+
+  function reset(): Map<string, RowCounts> {
+    const counted = rows;
+    rows = new Map();
+    latest = [];
+    return counted;
+  }
 
   return {
     count(attempt, canceled) {
       const outcome = attemptOutcome(attempt.status, canceled);
-      for (const spanMs of STATS_SPANS_MS) {
-        const start = bucketStart(attempt.createdAt, spanMs);
-        const key = `${attempt.appId}\n${spanMs}\n${start}\n${attempt.endpointId}`;
-        let row = rows.get(key);
-        if (!row) {
-          row = { appId: attempt.appId, spanMs, bucketStart: start, endpointId: attempt.endpointId, counts: emptyCounts() };
-          rows.set(key, row);
-        }
+      STATS_SPANS_MS.forEach((spanMs, span) => {
+        const row = rowFor(attempt, spanMs, bucketStart(attempt.createdAt, spanMs), span);
         countAttempt(row.counts, outcome, attempt.responseDurationMs);
-      }
+      });
     },
     hooks: {
       begin() {
-        rows = new Map();
+        reset();
       },
       end() {
         if (rows.size === 0) return;
-        const written = rows;
-        rows = new Map();
-        for (const row of written.values()) {
+        for (const row of reset().values()) {
           const { success, failure, canceled, latency } = row.counts;
           upsert().run(row.appId, row.spanMs, row.bucketStart, row.endpointId, success, failure, canceled, ...latency);
         }
