@@ -32,12 +32,10 @@ export function assertPortalBuilt(): void {
 
 /**
  * Console errors the portal is not to blame for. Chromium logs every answer >= 400 to a fetch as
- * "Failed to load resource"; these are answers the portal asks for knowingly: the favicon the page
- * does not declare (the browser asks for /favicon.ico), and an endpoint's mTLS identity, which is
- * 404 until one is set.
+ * "Failed to load resource"; this is one the portal asks for knowingly: an endpoint's mTLS
+ * identity, which is 404 until one is set.
  */
 export const ALLOWED_CONSOLE_ERRORS = [
-  /Failed to load resource: .* 404 .*\/favicon\.ico\)$/,
   /Failed to load resource: .* 404 .*\/endpoint\/ep_[A-Za-z0-9]+\/mtls\)$/,
 ];
 
@@ -186,7 +184,7 @@ export async function buildEmbeddingPage(): Promise<{ dir: string; remove(): voi
   mkdirSync(source);
   writeFileSync(
     path.join(source, "index.html"),
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SaaS settings</title></head>' +
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>SaaS settings</title></head>' +
       '<body><main><h1>Webhooks</h1><div id="root"></div></main><script type="module" src="./main.js"></script></body></html>',
   );
   writeFileSync(
