@@ -81,6 +81,14 @@ const PROBES: Probe[] = [
   { name: "list event types", needs: null, request: async () => ({ method: "GET", path: "/api/v1/event-type" }) },
   { name: "read the environment settings", needs: null, request: async () => ({ method: "GET", path: "/api/v1/environment/settings" }) },
   { name: "whoami", needs: null, request: async () => ({ method: "GET", path: "/api/v1/auth/whoami" }) },
+  {
+    name: "read attempt stats",
+    needs: null,
+    request: async (f) => {
+      const window = `startDate=${new Date(Date.now() - 3_600_000).toISOString()}&endDate=${new Date().toISOString()}&period=FiveMinutes`;
+      return { method: "GET", path: `/api/v1/stats/app/${f.appId}/attempt?${window}&endpointId=${f.endpointId}` };
+    },
+  },
   // The secret.
   { name: "get the secret", needs: "ViewEndpointSecret", request: async (f) => ({ method: "GET", path: `/api/v1/app/${f.appId}/endpoint/${f.endpointId}/secret` }) },
   {
