@@ -13,6 +13,7 @@ import type { Api, ApiContext } from "./context.ts";
 import { FieldError, HttpError } from "./errors.ts";
 import { registerIdempotency } from "./idempotency.ts";
 import { portalFiles } from "./portal-files.ts";
+import { registerRateLimits } from "./rate-limits.ts";
 import { applicationRoutes } from "./routes/applications.ts";
 import { attemptRoutes } from "./routes/attempts.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -68,8 +69,11 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     // A client that promises more body than it sends would otherwise hold its connection for
-    // Node's default of 5 minutes.
+    // Node's default of 5 minutes. Node reads the timeout only when the server is created (setting
+    // it later, as Fastify's own option does, changes nothing on Node 20), and looks for late
+    // requests every connectionsCheckingInterval (30 s by default): every second here.
     requestTimeout: serverContext.config.apiRequestTimeoutMs,
+    http: { requestTimeout: serverContext.config.apiRequestTimeoutMs, connectionsCheckingInterval: 1000 },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
     requestIdHeader: "svix-req-id",
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -170,6 +174,7 @@ export async function buildApi(serverContext: Omit<ApiContext, "tokenRevocations
     exposedHeaders: ["svix-req-id"],
   });
   registerAuth(app, context);
+  await registerRateLimits(app, context);
   registerIdempotency(app, context);
 
   for (const routes of [

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import fastifyStatic from "@fastify/static";
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 
 import type { Api, ApiContext } from "./context.ts";
 
@@ -67,7 +67,11 @@ export async function portalFiles(app: Api, context: ApiContext): Promise<void> 
       secureHeaders(reply).header("cache-control", filePath.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
     },
   });
-  const index = async (_request: unknown, reply: FastifyReply) => secureHeaders(reply).header("cache-control", "no-cache").sendFile("index.html");
+  // A path naming a file that is not there (an asset of an older build) is a 404, not the page.
+  const index = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (/\.[a-z0-9]+$/i.test(request.url.split("?")[0])) return reply.code(404).type("text/plain; charset=utf-8").send("Not found");
+    return secureHeaders(reply).header("cache-control", "no-cache").sendFile("index.html");
+  };
   app.get("/portal", { schema, config }, index);
   app.get("/portal/*", { schema, config }, index);
 }

@@ -56,6 +56,10 @@ export interface ResolvedConfig {
   readonly retentionDays: number;
   /** Time a client has to send a whole request (headers and body) before the API drops it. @defaultValue 30000 */
   readonly apiRequestTimeoutMs: number;
+  /** Requests per second for one application's app tokens together (0: no limit). @defaultValue 100 */
+  readonly apiRateLimit: number;
+  /** Requests per second for the admin token (0: no limit). @defaultValue 0 */
+  readonly apiAdminRateLimit: number;
   /** Custom header names, lower case, redacted and hidden beside those the rule finds (src/domain/endpoint-headers.ts). */
   readonly sensitiveHeaders: readonly string[];
   /** Origins whose pages may call the API from a browser (CORS; bearer tokens, no cookies). @defaultValue ["*"] */
@@ -282,6 +286,8 @@ export function resolveConfig(env: Source = process.env): ResolvedConfig {
     responseBodyLimit: integer(source, "HERALD_RESPONSE_BODY_LIMIT", 20_000, 0, 1_048_576),
     retentionDays: integer(source, "HERALD_RETENTION_DAYS", 90, 1, 36_500),
     apiRequestTimeoutMs: integer(source, "HERALD_API_REQUEST_TIMEOUT_MS", 30_000, 1_000, 600_000),
+    apiRateLimit: integer(source, "HERALD_API_RATE_LIMIT", 100, 0, 1_000_000),
+    apiAdminRateLimit: integer(source, "HERALD_API_ADMIN_RATE_LIMIT", 0, 0, 1_000_000),
     sensitiveHeaders: Object.freeze(list(source, "HERALD_SENSITIVE_HEADERS").map((name) => name.toLowerCase())),
     corsOrigins: Object.freeze(originList(source, "HERALD_CORS_ORIGINS").filter((origin) => origin !== "'self'")),
     portal: resolvePortal(source),

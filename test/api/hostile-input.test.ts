@@ -100,3 +100,29 @@ describe("hostile input at the API's edge", () => {
     }
   });
 });
+
+describe("API rate limits per caller", () => {
+  const herald = useHerald({ env: { HERALD_API_RATE_LIMIT: "5", HERALD_API_ADMIN_RATE_LIMIT: "0" } });
+
+  test("an application's app tokens share a budget; past it 429 with Retry-After; other tenants and the admin token are unaffected", async () => {
+    const h = herald();
+    const [noisy, quiet] = await Promise.all(["noisy", "quiet"].map((uid) => h.svix.application.create({ name: uid, uid })));
+    const tokens = await Promise.all([noisy, noisy, quiet].map(async (app) => (await h.svix.authentication.appPortalAccess(app.id, {})).token));
+    // Two tokens of one application, many requests at once: more than its budget in any second.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const response = await fetch(`${h.url}/api/v1/app/${noisy.id}`, { headers: { authorization: `Bearer ${tokens[i % 2]}` } });
+        return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as { code?: string } };
+      }),
+    );
+    const limited = answers.filter((answer) => answer.status === 429);
+    assert.ok(limited.length >= 40 - 2 * 5, `at most two windows' worth pass: ${answers.map((answer) => answer.status).join(" ")}`);
+    for (const answer of limited) {
+      assert.equal(answer.body.code, "rate_limited");
+      assert.match(answer.retryAfter ?? "", /^\d+$/);
+    }
+    assert.equal((await raw(h, tokens[2])("GET", `/api/v1/app/${quiet.id}`)).status, 200, "another tenant has its own budget");
+    const admin = await Promise.all(Array.from({ length: 40 }, () => raw(h)("GET", `/api/v1/app/${noisy.id}`)));
+    assert.deepEqual(new Set(admin.map((answer) => answer.status)), new Set([200]), "the admin token is not limited by default");
+  });
+});

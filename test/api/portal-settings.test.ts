@@ -91,5 +91,6 @@ describe("the portal's files", () => {
       assert.match(script.headers.get("content-type") ?? "", /javascript/);
       assert.match(script.headers.get("cache-control") ?? "", /immutable/);
     }
+    assert.equal((await fetch(h.url + "/portal/assets/index-0ld8u1ld.js")).status, 404, "an asset no build has is not the page");
   });
 });

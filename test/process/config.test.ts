@@ -59,6 +59,8 @@ describe("resolveConfig()", () => {
       responseBodyLimit: 20_000,
       retentionDays: 90,
       apiRequestTimeoutMs: 30_000,
+      apiRateLimit: 100,
+      apiAdminRateLimit: 0,
       sensitiveHeaders: [],
       corsOrigins: ["*"],
       portal: {

@@ -18,10 +18,15 @@ export async function backgroundTaskRoutes(app: Api, context: ApiContext): Promi
 
   app.get(
     "/api/v1/background-task/:task_id",
-    { schema: { tags, operationId: "v1.background-task.get", params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), response: { 200: BackgroundTaskOut } } },
+    {
+      schema: { tags, operationId: "v1.background-task.get", params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), response: { 200: BackgroundTaskOut } },
+      // A portal follows the progress of the recover or replay it started; other applications' tasks do not exist for it.
+      config: { access: "app" },
+    },
     async (request) => {
       const task = await context.store.getBackgroundTask(request.params.task_id);
-      if (!task) throw notFound("Background task");
+      const principal = request.principal;
+      if (!task || (principal?.kind === "app" && task.data.appId !== principal.appId)) throw notFound("Background task");
       return backgroundTaskOut(task);
     },
   );
