@@ -133,7 +133,9 @@ export async function authRoutes(app: Api, context: ApiContext): Promise<void> {
 
   app.post(
     "/api/v1/auth/dashboard-access/:app_id",
-    { schema: { tags, operationId: "v1.authentication.dashboard-access", deprecated: true, params: AppParams, response: { 200: AppPortalAccessOut } } },
+    {
+      schema: { tags, operationId: "v1.authentication.dashboard-access", deprecated: true, params: AppParams, body: Type.Optional(AppPortalAccessIn), response: { 200: AppPortalAccessOut } },
+    },
     portalAccess,
   );
 
