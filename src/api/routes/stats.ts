@@ -72,7 +72,7 @@ const AttemptStatisticsResponse = Type.Object(
       { p50: Type.Array(Percentile("Median")), p90: Type.Array(Percentile("90th percentile")), p99: Type.Array(Percentile("99th percentile")) },
       {
         description:
-          "Herald extension: response-time percentiles per bucket, over the successful and failed attempts (canceled ones made no request). " +
+          "Herald extension: response-time percentiles per bucket, over the successful and failed attempts (canceled ones made no request; a failure before any request counts as 0 ms). " +
           "Read from a histogram whose bins are 1 ms wide below 4 ms and then grow by a factor of √2: a value lies in the same bin as the true percentile.",
       },
     ),
