@@ -35,6 +35,10 @@
  *    process on Herald's database: bench/lib/attempt-stats.ts), then Herald's API is asked for
  *    that window in 5-minute buckets (GET /api/v1/stats/app/{app_id}/attempt): median and max of
  *    a few calls after a first one. `--only stats` runs this phase alone.
+ * 8. portal: an app-portal-access link opened in headless Chromium, each time in a fresh context,
+ *    until the endpoint list is painted (its first endpoint's URL visible): median and max; and the
+ *    JavaScript the first screen loaded, gzipped (bench/lib/portal-paint.ts). `--only portal` runs it
+ *    alone.
  *
  * With --cpu-prof, Herald runs under `node --cpu-prof` and leaves its profile in bench/profiles/.
  *
@@ -51,6 +55,7 @@ import { recordAttempts, timeStatsQuery } from "./lib/attempt-stats.ts";
 import { type BenchHerald, type EngineName, processMemory, startHerald, stopEmbeddedPostgres } from "./lib/engine.ts";
 import { api, createApp, createAppWithEndpoint, createEndpoint, payload, PAYLOAD_BYTES } from "./lib/herald-api.ts";
 import { closedLoop, makePool, nowMs, openLoop, type PostTarget, rateBetween } from "./lib/load.ts";
+import { measurePortalPaint } from "./lib/portal-paint.ts";
 import { type BenchReceiver, type RunStats, startBenchReceiver } from "./lib/receiver.ts";
 import { startBenchRelay } from "./lib/relay.ts";
 import { fmt, formatTable, percentile, type Row } from "./lib/report.ts";
@@ -77,6 +82,7 @@ interface Sizes {
   statsAttempts: number;
   statsEndpoints: number;
   statsCalls: number;
+  portalRounds: number;
   abortAfterMs: number;
 }
 
@@ -95,6 +101,7 @@ const FULL: Sizes = {
   statsAttempts: 1_000_000,
   statsEndpoints: 10,
   statsCalls: 7,
+  portalRounds: 7,
   abortAfterMs: 30 * 60_000,
 };
 
@@ -113,6 +120,7 @@ const QUICK: Sizes = {
   statsAttempts: 20_000,
   statsEndpoints: 10,
   statsCalls: 3,
+  portalRounds: 2,
   abortAfterMs: 3 * 60_000,
 };
 
@@ -131,10 +139,13 @@ const TARGETS = {
   /** Issue 22: a 24-hour window in 5-minute buckets over 1,000,000 attempts, on both engines. */
   statsQueryMs: 100,
   statsAttempts: 1_000_000,
+  /** Issue 22: the endpoint list painted within a second, the first screen's JavaScript within 250 KB gzipped. */
+  portalPaintMs: 1_000,
+  portalJsGzipBytes: 250_000,
 };
 
 /** The phases `--only` can name. */
-const ONLY_PHASES = ["stats"] as const;
+const ONLY_PHASES = ["stats", "portal"] as const;
 type OnlyPhase = (typeof ONLY_PHASES)[number];
 
 function parseOptions(): { quick: boolean; engine: EngineName; only: OnlyPhase | null; cpuProfileDir: string | null; resultsDir: string } {
@@ -424,7 +435,31 @@ type Results = {
   fanOut: Awaited<ReturnType<typeof measureFanOut>>;
   backlog: Awaited<ReturnType<typeof measureBacklog>>;
   stats: Awaited<ReturnType<typeof measureStats>>;
+  portal: Awaited<ReturnType<typeof measurePortal>>;
 };
+
+async function measurePortal(herald: BenchHerald, receiver: BenchReceiver, sizes: Sizes) {
+  const { paintMs, firstScreenJsGzipBytes } = await measurePortalPaint(herald.url, receiver.url, sizes.portalRounds);
+  const sorted = [...paintMs].sort((a, b) => a - b);
+  return { rounds: paintMs.length, paintMs, medianMs: sorted[Math.floor(sorted.length / 2)], maxMs: sorted[sorted.length - 1], firstScreenJsGzipBytes };
+}
+
+function portalRows(portal: Results["portal"]): Row[] {
+  return [
+    {
+      metric: `8. portal: link opened → endpoint list painted (${portal.rounds} fresh browsers): median`,
+      value: `${fmt.ms(portal.medianMs)} (max ${fmt.ms(portal.maxMs)})`,
+      target: `≤ ${TARGETS.portalPaintMs} ms`,
+      met: portal.maxMs <= TARGETS.portalPaintMs,
+    },
+    {
+      metric: "   first screen's JavaScript, gzipped",
+      value: `${(portal.firstScreenJsGzipBytes / 1000).toFixed(1)} KB`,
+      target: `≤ ${TARGETS.portalJsGzipBytes / 1000} KB`,
+      met: portal.firstScreenJsGzipBytes <= TARGETS.portalJsGzipBytes,
+    },
+  ];
+}
 
 function statsRows(stats: Results["stats"]): Row[] {
   const counted = stats.attemptsCounted === stats.attempts ? "" : ` (COUNTED ${stats.attemptsCounted})`;
@@ -439,7 +474,7 @@ function statsRows(stats: Results["stats"]): Row[] {
   ];
 }
 
-function rows(engine: EngineName, r: Omit<Results, "stats">): Row[] {
+function rows(engine: EngineName, r: Omit<Results, "stats" | "portal">): Row[] {
   const e2eRatio = r.ingest.deliveredPerSecond / r.raw.perSecond;
   const fullFanOut = r.fanOut.endpoints >= TARGETS.fanOutEndpoints;
   const fullBacklog = r.backlog.accepted >= TARGETS.backlogMessages;
@@ -512,12 +547,18 @@ async function main(): Promise<void> {
     const receiver = await startBenchReceiver();
     log(`bench (${engine}${quick ? ", quick" : ""}): starting Herald…`);
     herald = await startHerald(engine, { cpuProfileDir });
-    let results: Partial<Results> & Pick<Results, "stats">;
+    let results: Partial<Results>;
     let table: Row[];
     if (only === "stats") {
       log("7. attempt statistics…");
-      results = { stats: await measureStats(herald, receiver, sizes) };
-      table = statsRows(results.stats);
+      const stats = await measureStats(herald, receiver, sizes);
+      results = { stats };
+      table = statsRows(stats);
+    } else if (only === "portal") {
+      log("8. portal…");
+      const portal = await measurePortal(herald, receiver, sizes);
+      results = { portal };
+      table = portalRows(portal);
     } else {
       log("1. raw limit…");
       const raw = await measureRaw(receiver, sizes);
@@ -533,8 +574,10 @@ async function main(): Promise<void> {
       const backlog = await measureBacklog(herald, receiver, sizes);
       log("7. attempt statistics…");
       const stats = await measureStats(herald, receiver, sizes);
-      results = { raw, relay, ingest, latency, fanOut, backlog, stats };
-      table = [...rows(engine, { raw, relay, ingest, latency, fanOut, backlog }), ...statsRows(stats)];
+      log("8. portal…");
+      const portal = await measurePortal(herald, receiver, sizes);
+      results = { raw, relay, ingest, latency, fanOut, backlog, stats, portal };
+      table = [...rows(engine, { raw, relay, ingest, latency, fanOut, backlog }), ...statsRows(stats), ...portalRows(portal)];
     }
     log("\n" + formatTable(table));
     mkdirSync(resultsDir, { recursive: true });

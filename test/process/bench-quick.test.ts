@@ -45,7 +45,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
     const out = makeTempDir("herald-bench-results-");
     const { code, output } = await runQuickBench([...(engine === "postgres" ? ["--postgres"] : []), "--out", out]);
     assert.equal(code, 0, output);
-    for (const metric of ["1. raw limit", "relay ceiling", "2. ingest", "3. end to end", "4. latency", "5. fan-out", "6. backlog", "7. stats query"]) {
+    for (const metric of ["1. raw limit", "relay ceiling", "2. ingest", "3. end to end", "4. latency", "5. fan-out", "6. backlog", "7. stats query", "8. portal"]) {
       assert.ok(output.includes(metric), `the table shows ${metric}\n${output}`);
     }
 
@@ -54,7 +54,7 @@ for (const engine of ["sqlite", "postgres"] as const) {
     assert.match(files[0]!, new RegExp(`-${engine}-quick\\.json$`));
     const document = JSON.parse(readFileSync(path.join(out, files[0]!), "utf8"));
     assert.equal(document.engine, engine);
-    const { raw, relay, ingest, latency, fanOut, backlog, stats } = document.results;
+    const { raw, relay, ingest, latency, fanOut, backlog, stats, portal } = document.results;
     assertMeasured(raw.perSecond, "raw.perSecond");
     assertMeasured(relay.perSecond, "relay.perSecond");
     assertMeasured(ingest.ingestPerSecond, "ingest.ingestPerSecond");
@@ -66,6 +66,8 @@ for (const engine of ["sqlite", "postgres"] as const) {
     assertMeasured(backlog.againPerSecond, "backlog.againPerSecond");
     assertMeasured(stats.medianMs, "stats.medianMs");
     assertMeasured(stats.recordPerSecond, "stats.recordPerSecond");
+    assertMeasured(portal.medianMs, "portal.medianMs");
+    assertMeasured(portal.firstScreenJsGzipBytes, "portal.firstScreenJsGzipBytes");
     // Every message was delivered once the phases ended: the figures describe complete runs.
     assert.equal(relay.delivered, relay.messages);
     assert.equal(ingest.delivered, ingest.messages);
