@@ -9,10 +9,11 @@ import { ALLOWED_CONSOLE_ERRORS, openPortal, portalLink, type PortalWorld, start
 
 /**
  * A consumer's whole journey through the portal, in real Chromium against a real Herald and a
- * real receiver, with the link a SaaS hands out: add an endpoint subscribed to one event type and
- * with a payload filter, reveal and copy its secret, send an example and read its attempt, read the
- * message log, resend, disable and enable, rotate the secret, clear the queue, recover. Every step
- * is checked in the page and, where it changed something, through the API; axe checks each screen.
+ * real receiver, with the link a SaaS hands out: add an endpoint (its URL checked as typed and by
+ * the server) subscribed to one event type and with a payload filter, reveal and copy its secret,
+ * send an example and read its attempt, read the message log, resend, disable and enable, rotate
+ * the secret, clear the queue, recover. Every step is checked in the page and, where it changed
+ * something, through the API; axe checks each screen.
  */
 
 describe("a consumer's whole journey", () => {
@@ -62,8 +63,18 @@ describe("a consumer's whole journey", () => {
     await page.getByRole("heading", { name: "Add endpoint", level: 1 }).waitFor();
     await page.getByLabel("Endpoint URL").fill("not a url");
     await page.getByText("This is not a valid URL").waitFor();
+    // The server's own check (a cloud metadata address): its 422 message shows beside the field.
+    const urlField = page.getByLabel("Endpoint URL");
+    await urlField.fill("http://169.254.169.254/latest");
+    await page.getByRole("button", { name: "Create endpoint" }).click();
+    await page.getByText(/cloud metadata address/).waitFor();
+    assert.equal(await urlField.getAttribute("aria-invalid"), "true");
+    const describedBy = ((await urlField.getAttribute("aria-describedby")) ?? "").split(" ").filter(Boolean);
+    const descriptions = await Promise.all(describedBy.map((id) => page.locator(`[id="${id}"]`).textContent()));
+    assert.ok(descriptions.some((text) => text?.includes("cloud metadata address")), `the field is described by the server's message: ${JSON.stringify(descriptions)}`);
+    assert.equal((await h.svix.endpoint.list(appId)).data.length, 0, "nothing was created");
     const url = `${receiver.url}/journey`;
-    await page.getByLabel("Endpoint URL").fill(url);
+    await urlField.fill(url);
     await page.getByLabel("Description").fill("Journey endpoint");
     await page.getByRole("radio", { name: "Only the events I choose" }).check();
     await page.getByRole("checkbox", { name: /^invoice\.paid / }).check();
@@ -180,7 +191,8 @@ describe("a consumer's whole journey", () => {
     await receiver.waitFor(before + 1);
     assert.equal(JSON.parse(receiver.requests[before].body).invoiceId, "inv_failed");
     });
-    portal.assertNoErrors(ALLOWED_CONSOLE_ERRORS);
+    // The one 422 the test asked for (the metadata address) aside.
+    portal.assertNoErrors([...ALLOWED_CONSOLE_ERRORS, /Failed to load resource: .* 422 .*\/api\/v1\/app\/app_[A-Za-z0-9]+\/endpoint\)$/]);
     await portal.close();
   });
 });
