@@ -24,6 +24,16 @@ import {
  * svix-react sizes the iframe to it, and again when the portal's content grows.
  */
 
+/** Runs in the page (passed whole to evaluate): an element's computed background colour, the body's by default. */
+function backgroundOf(element?: unknown): string {
+  const page = globalThis as unknown as { document: { body: unknown }; getComputedStyle(element: unknown): { backgroundColor: string } };
+  return page.getComputedStyle(element ?? page.document.body).backgroundColor;
+}
+
+function rgb(color: string): number[] {
+  return (color.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+}
+
 describe("svix-react's <AppPortal fullSize> embeds the portal", () => {
   let browser: Browser;
   let world: PortalWorld;
@@ -93,6 +103,27 @@ describe("svix-react's <AppPortal fullSize> embeds the portal", () => {
       const detail = await settledHeights(page, frame);
       assert.ok(detail.iframe > list.iframe, `the iframe grew with the endpoint's page: ${list.iframe} -> ${detail.iframe} px`);
       assert.ok(frame.url().includes(`/portal/endpoints/${endpointId}`));
+    });
+    embedding.assertNoErrors(ALLOWED_CONSOLE_ERRORS);
+    await embedding.close();
+  });
+
+  test("svix-react's darkMode and primaryColor reach the portal through the URL", async () => {
+    const embedding = await newPage(browser, { colorScheme: "light" });
+    const { page } = embedding;
+    await withScreenshotOnFailure(page, "embed-options", async () => {
+      const link = await portalLink(world.h, world.appId);
+      await page.goto(`${site.url}/?dark=1&color=${encodeURIComponent("#0b7a3e")}&portal=${encodeURIComponent(link.url)}`);
+      const portal = page.frameLocator("iframe");
+      const add = portal.getByRole("link", { name: "Add endpoint" });
+      await add.waitFor();
+      const frame = page.frames().find((candidate) => candidate.url().startsWith(`${world.h.url}/portal/`));
+      assert.ok(frame, "the iframe shows Herald's portal");
+      const [r, g, b] = rgb(await frame.evaluate(backgroundOf));
+      assert.ok(r + g + b < 150, `dark in a light browser because svix-react asked for it: rgb(${r}, ${g}, ${b})`);
+      // The default primary is blue; the SaaS's green shows (adjusted for contrast at most).
+      const [red, green, blue] = rgb(await add.evaluate(backgroundOf));
+      assert.ok(green > red && green > blue, `the primary colour is the SaaS's green: rgb(${red}, ${green}, ${blue})`);
     });
     embedding.assertNoErrors(ALLOWED_CONSOLE_ERRORS);
     await embedding.close();

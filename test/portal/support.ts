@@ -173,7 +173,8 @@ export async function serveDirectory(root: string): Promise<StaticSite> {
 
 /**
  * Builds, with Vite's JS API, a page that renders svix-react's `<AppPortal url={…} fullSize />` with
- * the portal URL taken from its `?portal=` query: what a SaaS embedding Herald's portal ships. React,
+ * the portal URL taken from its `?portal=` query (and `darkMode` from `?dark=1`, `primaryColor`
+ * from `?color=`): what a SaaS embedding Herald's portal ships. React,
  * react-dom and svix-react come from the repository's node_modules. Returns the built directory.
  */
 export async function buildEmbeddingPage(): Promise<{ dir: string; remove(): void }> {
@@ -194,8 +195,11 @@ export async function buildEmbeddingPage(): Promise<{ dir: string; remove(): voi
       'import { createRoot } from "react-dom/client";',
       'import { AppPortal } from "svix-react";',
       'import "svix-react/style.css";',
-      'const url = new URLSearchParams(location.search).get("portal");',
-      'createRoot(document.getElementById("root")).render(createElement(AppPortal, { url, fullSize: true }));',
+      "const query = new URLSearchParams(location.search);",
+      'const options = { url: query.get("portal"), fullSize: true };',
+      'if (query.get("dark")) options.darkMode = true;',
+      'if (query.get("color")) options.primaryColor = query.get("color");',
+      'createRoot(document.getElementById("root")).render(createElement(AppPortal, options));',
     ].join("\n"),
   );
   const modules = path.join(repoRoot, "node_modules");
