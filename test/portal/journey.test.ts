@@ -50,6 +50,11 @@ describe("a consumer's whole journey", () => {
     const link = await portalLink(h, appId);
     const portal = await openPortal(browser, link.url, { permissions: ["clipboard-read", "clipboard-write"] });
     const { page } = portal;
+    const apiCalls = new Set<string>();
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith("/api/")) apiCalls.add(`${request.method()} ${url.pathname}`);
+    });
     await withScreenshotOnFailure(page, "journey", async () => {
 
     // Signed in: the endpoint list, and the one-time key is gone from the address bar.
@@ -191,6 +196,19 @@ describe("a consumer's whole journey", () => {
     await receiver.waitFor(before + 1);
     assert.equal(JSON.parse(receiver.requests[before].body).invoiceId, "inv_failed");
     });
+    // Every route the portal called is in the OpenAPI document, so the cross-tenant test (which
+    // walks the document) covers it.
+    const document = (await (await fetch(`${h.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const templates = Object.entries(document.paths).flatMap(([template, item]) =>
+      Object.keys(item).map((method) => ({ method: method.toUpperCase(), pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`) })),
+    );
+    const undocumented = [...apiCalls].filter((call) => {
+      const [method, pathname] = call.split(" ");
+      return method !== "OPTIONS" && !templates.some((template) => template.method === method && template.pattern.test(pathname));
+    });
+    assert.deepEqual(undocumented, [], "calls the portal made to routes missing from /api/v1/openapi.json");
+    assert.ok(apiCalls.size > 15, `the portal made ${apiCalls.size} kinds of API call`);
+
     // The one 422 the test asked for (the metadata address) aside.
     portal.assertNoErrors([...ALLOWED_CONSOLE_ERRORS, /Failed to load resource: .* 422 .*\/api\/v1\/app\/app_[A-Za-z0-9]+\/endpoint\)$/]);
     await portal.close();
