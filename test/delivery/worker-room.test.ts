@@ -28,10 +28,10 @@ describe("worker: room", () => {
   });
 
   /**
-   * A receiver that answers every request after `delayMs` and counts how many it holds at once,
-   * and which URLs (path and query) it got.
+   * A receiver that answers every request after `delayMs` (and not before `gate`, when given) and
+   * counts how many it holds at once, and which URLs (path and query) it got.
    */
-  async function startCountingReceiver(delayMs: number) {
+  async function startCountingReceiver(delayMs: number, gate: Promise<void> = Promise.resolve()) {
     const counts = { received: 0, open: 0, mostOpen: 0, urls: [] as string[] };
     server = createServer((request, response) => {
       counts.received += 1;
@@ -39,10 +39,12 @@ describe("worker: room", () => {
       counts.open += 1;
       counts.mostOpen = Math.max(counts.mostOpen, counts.open);
       request.resume();
-      setTimeout(() => {
-        counts.open -= 1;
-        response.end("ok");
-      }, delayMs);
+      void gate.then(() =>
+        setTimeout(() => {
+          counts.open -= 1;
+          response.end("ok");
+        }, delayMs),
+      );
     });
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, counts };
@@ -72,11 +74,11 @@ describe("worker: room", () => {
    * Herald with its queue watched, and one application with one endpoint on a counting receiver
    * that answers after `delayMs`.
    */
-  async function startWithOneEndpoint(name: string, { concurrency, delayMs = 0 }: { concurrency?: number; delayMs?: number } = {}) {
+  async function startWithOneEndpoint(name: string, { concurrency, delayMs = 0, gate }: { concurrency?: number; delayMs?: number; gate?: Promise<void> } = {}) {
     h = await startTestHerald(concurrency === undefined ? {} : { env: { HERALD_WORKER_CONCURRENCY: String(concurrency) } });
     const { herald, svix } = h;
     const seen = watchQueue(herald.store);
-    const receiver = await startCountingReceiver(delayMs);
+    const receiver = await startCountingReceiver(delayMs, gate);
     const app = await svix.application.create({ name });
     await svix.endpoint.create(app.id, { url: receiver.url });
     return { herald, svix, seen, receiver, app };
@@ -114,18 +116,25 @@ describe("worker: room", () => {
   });
 
   test("a message accepted while the worker is full waits in the queue, and the worker claims it once there is room", async () => {
-    // The receiver holds the first delivery long enough for the second message to find no room.
-    const { herald, svix, seen, receiver, app } = await startWithOneEndpoint("Full", { concurrency: 1, delayMs: 300 });
+    // The receiver holds the first delivery until the second message is accepted, so it finds no
+    // room however slow the machine (a fixed delay let it find room on a loaded one).
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { herald, svix, seen, receiver, app } = await startWithOneEndpoint("Full", { concurrency: 1, gate });
 
     await svix.message.create(app.id, { eventType: "x.y", payload: { first: true } });
     await waitUntil("the first delivery under way", async () => receiver.counts.open === 1);
     await svix.message.create(app.id, { eventType: "x.y", payload: { first: false } });
+    release();
     await waitUntil("both deliveries", async () => receiver.counts.received >= 2);
     await herald.worker!.drain();
 
     assert.equal(receiver.counts.received, 2);
-    assert.deepEqual(seen.claimed, ["fanout"], "the second message's fan-out, claimed from the queue");
-    assert.equal(seen.messagesRead, 1);
+    // The second message's fan-out is claimed from the queue. (The first one's usually is not: it
+    // is handed to the idle worker; but a worker in the middle of a poll has no room to offer, and
+    // then it too waits for the claim.)
+    assert.ok(seen.claimed.length >= 1 && seen.claimed.every((kind) => kind === "fanout"), `claimed: ${seen.claimed.join(", ")}`);
+    assert.equal(seen.messagesRead, seen.claimed.length, "each claimed fan-out reads its message");
     assert.equal(receiver.counts.mostOpen, 1);
   });
 
