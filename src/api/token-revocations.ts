@@ -21,22 +21,40 @@ export function matchesRevocation(principal: AppPrincipal, revocation: TokenRevo
   return revocation.sessionId === null || revocation.sessionId === principal.sessionId;
 }
 
-export function makeTokenRevocations(store: Store): TokenRevocations {
-  const cache = new Map<string, { rows: TokenRevocation[]; readAt: number }>();
+/** An application's revocations, logouts indexed by token (there can be many), the rest in a list (few). */
+interface RevocationIndex {
+  byToken: Map<string, TokenRevocation>;
+  broad: TokenRevocation[];
+  readAt: number;
+}
 
-  async function revocationsOf(appId: string, now: number): Promise<TokenRevocation[]> {
+function indexRevocations(rows: TokenRevocation[], readAt: number): RevocationIndex {
+  const index: RevocationIndex = { byToken: new Map(), broad: [], readAt };
+  for (const row of rows) {
+    if (row.tokenId !== null) index.byToken.set(row.tokenId, row);
+    else index.broad.push(row);
+  }
+  return index;
+}
+
+export function makeTokenRevocations(store: Store): TokenRevocations {
+  const cache = new Map<string, RevocationIndex>();
+
+  async function revocationsOf(appId: string, now: number): Promise<RevocationIndex> {
     const cached = cache.get(appId);
-    if (cached && now - cached.readAt < REVOCATIONS_TTL_MS) return cached.rows;
-    const rows = await store.listTokenRevocations(appId);
+    if (cached && now - cached.readAt < REVOCATIONS_TTL_MS) return cached;
+    const index = indexRevocations(await store.listTokenRevocations(appId), now);
     cache.delete(appId);
     if (cache.size >= MAX_CACHED_APPS) cache.delete(cache.keys().next().value as string);
-    cache.set(appId, { rows, readAt: now });
-    return rows;
+    cache.set(appId, index);
+    return index;
   }
 
   return {
     async isRevoked(principal, now) {
-      return (await revocationsOf(principal.appId, now)).some((revocation) => matchesRevocation(principal, revocation, now));
+      const index = await revocationsOf(principal.appId, now);
+      const own = index.byToken.get(principal.tokenId);
+      return (own !== undefined && matchesRevocation(principal, own, now)) || index.broad.some((revocation) => matchesRevocation(principal, revocation, now));
     },
     async revoke(revocations, now) {
       await store.addTokenRevocations(revocations, now);
