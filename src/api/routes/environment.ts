@@ -36,7 +36,8 @@ export async function environmentRoutes(app: Api, context: ApiContext): Promise<
     colorPaletteLight: portal.primaryColor ? { primary: portal.primaryColor } : null,
     colorPaletteDark: portal.primaryColor ? { primary: portal.primaryColor } : null,
     enableChannels: portal.enableChannels,
-    enableMessageTags: true,
+    // Herald does not store message tags yet: the portal offers no tag filter that would do nothing.
+    enableMessageTags: false,
     enableTransformations: portal.enableTransformations,
     enableEndpointMtlsConfig: portal.enableMtls,
     enableEndpointOauthConfig: false,
