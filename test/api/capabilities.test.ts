@@ -390,6 +390,7 @@ describe("app-portal capabilities are enforced by the server", () => {
       method: "OPTIONS",
       headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
     });
+    await preflight.arrayBuffer(); // read whole, so no answer holds its connection when Herald closes
     assert.ok(preflight.status === 204 || preflight.status === 200, `preflight answered ${preflight.status}`);
     const allowOrigin = preflight.headers.get("access-control-allow-origin");
     assert.ok(allowOrigin === "*" || allowOrigin === origin, `allow-origin ${allowOrigin}`);
@@ -399,6 +400,7 @@ describe("app-portal capabilities are enforced by the server", () => {
 
     const token = (await portalAccess(h, fixture.appId)).token;
     const answer = await fetch(`${h.url}/api/v1/app/${fixture.appId}/endpoint`, { headers: { origin, authorization: `Bearer ${token}` } });
+    await answer.arrayBuffer();
     assert.equal(answer.status, 200);
     const answerOrigin = answer.headers.get("access-control-allow-origin");
     assert.ok(answerOrigin === "*" || answerOrigin === origin, `allow-origin ${answerOrigin}`);
@@ -479,8 +481,14 @@ describe("CORS origins from HERALD_CORS_ORIGINS", () => {
 
   test("a configured origin is allowed, another is not", async () => {
     const h = herald();
-    const preflight = (origin: string) =>
-      fetch(`${h.url}/api/v1/app`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+    const preflight = async (origin: string) => {
+      const response = await fetch(`${h.url}/api/v1/app`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+      });
+      await response.arrayBuffer();
+      return response;
+    };
     const allowed = await preflight("http://127.0.0.1:5173");
     assert.equal(allowed.headers.get("access-control-allow-origin"), "http://127.0.0.1:5173");
     const refused = await preflight("http://127.0.0.1:9999");

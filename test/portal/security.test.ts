@@ -130,6 +130,8 @@ describe("/portal/ is served with a strict Content-Security-Policy", () => {
     assert.ok(asset, "the build has a script asset");
     for (const pathname of ["/portal/", "/portal/endpoints/ep_unknown/advanced", `/portal/assets/${asset}`]) {
       const response = await fetch(`${world.h.url}${pathname}`);
+      // Read whole, so no half-read answer holds a connection open when Herald closes.
+      const body = await response.text();
       assert.equal(response.status, 200, pathname);
       const csp = response.headers.get("content-security-policy") ?? "";
       const directives = new Map(csp.split(";").map((part) => part.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
@@ -142,7 +144,7 @@ describe("/portal/ is served with a strict Content-Security-Policy", () => {
       assert.equal(response.headers.get("x-content-type-options"), "nosniff", pathname);
       if (pathname.startsWith("/portal/assets/")) assert.match(response.headers.get("content-type") ?? "", /javascript/);
       else {
-        const html = await response.text();
+        const html = body;
         const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
         assert.ok(scripts.length > 0, "the page loads a script");
         for (const [, attributes, body] of scripts) {
@@ -157,7 +159,9 @@ describe("/portal/ is served with a strict Content-Security-Policy", () => {
   test("HERALD_PORTAL_FRAME_ANCESTORS sets who may frame it", async () => {
     const framed = await startPortalWorld({ env: { HERALD_PORTAL_FRAME_ANCESTORS: "https://saas.example" } });
     try {
-      const csp = (await fetch(`${framed.h.url}/portal/`)).headers.get("content-security-policy") ?? "";
+      const response = await fetch(`${framed.h.url}/portal/`);
+      await response.text();
+      const csp = response.headers.get("content-security-policy") ?? "";
       assert.match(csp, /frame-ancestors https:\/\/saas\.example(;|$)/);
     } finally {
       await framed.close();
