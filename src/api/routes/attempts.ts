@@ -98,7 +98,16 @@ export async function attemptRoutes(app: Api, context: ApiContext): Promise<void
       const { app: application, endpoint } = await requireEndpoint(context, request, request.params);
       const query = request.query;
       const page = await store.listAttempts(application.id, { ...attemptListFilter(query), endpointId: endpoint.id });
-      return toListOut(page, (attempt) => attemptOut(attempt, query.with_content ?? true));
+      const withContent = query.with_content ?? true;
+      // An attempt that sent its message's payload as is keeps no copy of it: the page's messages
+      // are read at once to show what each request carried.
+      const payloads = new Map<string, string | null>();
+      const unread = withContent ? [...new Set(page.items.filter((attempt) => attempt.request.body === null).map((attempt) => attempt.msgId))] : [];
+      if (unread.length > 0) {
+        const messages = await store.getMessagesByIds(unread.map((msgId) => ({ appId: application.id, msgId })));
+        unread.forEach((msgId, index) => payloads.set(msgId, messages[index]?.payload ?? null));
+      }
+      return toListOut(page, (attempt) => attemptOut(attempt, withContent, payloads.get(attempt.msgId) ?? null));
     },
   );
 
