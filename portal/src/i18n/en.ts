@@ -114,6 +114,8 @@ export const en = {
   "form.save": "Save changes",
 
   "stats.title": "Delivery stats",
+  "stats.messagesNote": "Messages by their state for this endpoint (a message retried many times counts once).",
+  "stats.attemptsTitle": "Attempts over the last 24 hours",
   "charts.time": "Time",
   "charts.summary": "From {start} to {end}: {success} succeeded, {failure} failed, success rate {rate}.",
 
@@ -314,6 +316,7 @@ export const en = {
   "messages.destinations": "Endpoints and attempts",
   "messages.noDestinations": "This message was not sent to any endpoint.",
   "messages.attemptCount": "{count} attempts",
+  "messages.attemptCountOne": "{count} attempt",
   "messages.nextAttempt": "next attempt {time}",
 
   "catalog.title": "Event catalog",

@@ -116,6 +116,8 @@ export const fr = {
   "form.save": "Enregistrer les modifications",
 
   "stats.title": "Statistiques de livraison",
+  "stats.messagesNote": "Messages selon leur état pour cet endpoint (un message retenté plusieurs fois compte une fois).",
+  "stats.attemptsTitle": "Tentatives des dernières 24 heures",
   "charts.time": "Heure",
   "charts.summary": "Du {start} au {end} : {success} réussis, {failure} échoués, taux de réussite {rate}.",
 
@@ -316,6 +318,7 @@ export const fr = {
   "messages.destinations": "Endpoints et tentatives",
   "messages.noDestinations": "Ce message n’a été envoyé à aucun endpoint.",
   "messages.attemptCount": "{count} tentatives",
+  "messages.attemptCountOne": "{count} tentative",
   "messages.nextAttempt": "prochaine tentative {time}",
 
   "catalog.title": "Catalogue d’événements",

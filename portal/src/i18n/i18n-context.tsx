@@ -12,6 +12,8 @@ export interface I18n {
   formatNumber: (value: number, options?: Intl.NumberFormatOptions) => string;
   formatPercent: (ratio: number) => string;
   formatRelative: (value: string | number | Date) => string;
+  /** Whether `count` takes the singular in this language (French: 0 and 1; English: 1). */
+  isSingular: (count: number) => boolean;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -29,6 +31,7 @@ function makeI18n(language: Language, setLanguage: (language: Language) => void)
   const time = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
+  const plurals = new Intl.PluralRules(locale);
   return {
     language,
     setLanguage,
@@ -37,6 +40,7 @@ function makeI18n(language: Language, setLanguage: (language: Language) => void)
     formatTime: (value) => time.format(new Date(value)),
     formatNumber: (value, options) => new Intl.NumberFormat(locale, options).format(value),
     formatPercent: (ratio) => percent.format(ratio),
+    isSingular: (count) => plurals.select(count) === "one",
     formatRelative: (value) => {
       const delta = new Date(value).getTime() - Date.now();
       for (const [unit, size] of RELATIVE_UNITS) {

@@ -7,8 +7,8 @@ import type { Endpoint } from "../../api/types.ts";
 import { usePortal } from "../../auth/session-context.tsx";
 import { ConfirmDialog } from "../../components/dialog.tsx";
 import { ErrorNotice } from "../../components/error-notice.tsx";
-import { Badge } from "../../components/status-badge.tsx";
 import { useT } from "../../i18n/i18n-context.tsx";
+import { EndpointState } from "./endpoint-state.tsx";
 
 /** The endpoint's URL and state, with Edit, Disable/Enable and Delete (confirmed). */
 export function EndpointHeader({ endpoint }: { endpoint: Endpoint }) {
@@ -43,7 +43,7 @@ export function EndpointHeader({ endpoint }: { endpoint: Endpoint }) {
         </Link>
         <h1 className="mono break">{endpoint.url}</h1>
         <p className="endpoint-badges">
-          {endpoint.disabled ? <Badge tone="neutral">{t("endpoints.disabled")}</Badge> : <Badge tone="success">{t("endpoints.enabled")}</Badge>}
+          <EndpointState endpoint={endpoint} />
           <span className="muted small">{t("endpoints.profileLabel", { profile: endpoint.profile })}</span>
           <span className="muted small mono">{endpoint.id}</span>
         </p>

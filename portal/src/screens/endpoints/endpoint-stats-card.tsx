@@ -33,7 +33,7 @@ export function EndpointStatsCard({ endpointId }: { endpointId: string }) {
     <Card title={t("stats.title")}>
       <ErrorNotice error={counts.error} />
       {counts.data && (
-        <dl className="stat-tiles">
+        <dl className="stat-tiles" aria-describedby={`stats-messages-${endpointId}`}>
           {labels.map(([key, label]) => (
             <div key={key} className={`stat-tile stat-${key}`}>
               <dt>{label}</dt>
@@ -42,7 +42,15 @@ export function EndpointStatsCard({ endpointId }: { endpointId: string }) {
           ))}
         </dl>
       )}
-      {series.data && <ActivityChart stats={series.data} kind="volume" />}
+      <p id={`stats-messages-${endpointId}`} className="muted small">
+        {t("stats.messagesNote")}
+      </p>
+      {series.data && (
+        <>
+          <h3 className="chart-title">{t("stats.attemptsTitle")}</h3>
+          <ActivityChart stats={series.data} kind="volume" />
+        </>
+      )}
     </Card>
   );
 }

@@ -1,22 +1,14 @@
 import { Link } from "wouter";
 
 import { listEndpoints } from "../../api/portal-api.ts";
-import type { EndpointSummary } from "../../api/types.ts";
 import { usePagedList } from "../../api/use-paged.ts";
 import { usePortal } from "../../auth/session-context.tsx";
 import { ErrorNotice } from "../../components/error-notice.tsx";
 import { Pager } from "../../components/pager.tsx";
-import { Badge } from "../../components/status-badge.tsx";
 import { useI18n } from "../../i18n/i18n-context.tsx";
 import { healthOf } from "./endpoint-health.ts";
+import { EndpointState } from "./endpoint-state.tsx";
 import { useRecentStats } from "./use-recent-stats.ts";
-
-function EndpointState({ endpoint, failing }: { endpoint: EndpointSummary; failing: boolean }) {
-  const { t } = useI18n();
-  if (endpoint.disabled) return <Badge tone="neutral">{t("endpoints.disabled")}</Badge>;
-  if (failing) return <Badge tone="danger">{t("endpoints.failing")}</Badge>;
-  return <Badge tone="success">{t("endpoints.enabled")}</Badge>;
-}
 
 /** The endpoints, as cards: a link each, with its state and its success rate over 24 hours. */
 export function EndpointsList({ selectedId }: { selectedId?: string }) {
@@ -55,7 +47,7 @@ export function EndpointsList({ selectedId }: { selectedId?: string }) {
                 <span className="item-title mono">{endpoint.url}</span>
                 {endpoint.description && <span className="item-sub">{endpoint.description}</span>}
                 <span className="item-meta">
-                  <EndpointState endpoint={endpoint} failing={health.failing} />
+                  <EndpointState endpoint={endpoint} />
                   <span className="muted small">
                     {health.successRate === null
                       ? t("endpoints.noRecentAttempts")

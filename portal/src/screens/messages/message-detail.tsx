@@ -14,12 +14,17 @@ import { useI18n } from "../../i18n/i18n-context.tsx";
 
 /** A message: its payload, each endpoint it went to, and every attempt's request and response. */
 export function MessageDetail({ msgId }: { msgId: string }) {
-  const { t, formatDateTime } = useI18n();
+  const { t, formatDateTime, isSingular } = useI18n();
   const message = useQuery({ queryKey: ["message", msgId], queryFn: () => getMessage(msgId) });
   const destinations = useQuery({ queryKey: ["message", msgId, "destinations"], queryFn: () => listDestinations(msgId), ...livePolling });
   const attempts = useQuery({ queryKey: ["attempts", "message", msgId], queryFn: () => listAttemptsByMessage(msgId), ...livePolling });
   const byEndpoint = new Map<string, Attempt[]>();
   for (const attempt of attempts.data?.data ?? []) byEndpoint.set(attempt.endpointId, [...(byEndpoint.get(attempt.endpointId) ?? []), attempt]);
+  // The attempts listed, resends included (the destination's attemptCount counts scheduled ones only).
+  const attemptCount = (endpointId: string, scheduled: number) => {
+    const count = byEndpoint.get(endpointId)?.length ?? scheduled;
+    return t(isSingular(count) ? "messages.attemptCountOne" : "messages.attemptCount", { count });
+  };
 
   if (!message.data) {
     return <section className="detail-pane">{message.isPending ? <p role="status">{t("common.loading")}</p> : <ErrorNotice error={message.error} />}</section>;
@@ -83,7 +88,7 @@ export function MessageDetail({ msgId }: { msgId: string }) {
                     <p className="item-meta">
                       <StatusBadge status={destination.status} />
                       <span className="muted small">
-                        {t("messages.attemptCount", { count: destination.attemptCount })}
+                        {attemptCount(destination.id, destination.attemptCount)}
                         {destination.nextAttempt ? ` · ${t("messages.nextAttempt", { time: formatDateTime(destination.nextAttempt) })}` : ""}
                       </span>
                     </p>
