@@ -59,7 +59,7 @@ export function EndpointDetail({ endpointId, tab }: { endpointId: string; tab: E
       )}
       {tab === "testing" && (
         <div className="stack">
-          <SendExampleCard endpointId={endpointId} />
+          <SendExampleCard endpointId={endpointId} subscribed={data.eventTypes ?? data.filterTypes} />
           <EndpointAttempts endpointId={endpointId} />
         </div>
       )}

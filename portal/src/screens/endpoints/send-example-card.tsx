@@ -13,13 +13,15 @@ import { useT } from "../../i18n/i18n-context.tsx";
 import { exampleOf } from "../catalog/example-of.ts";
 
 /** Send example: an event type's schema example goes to this endpoint; its attempt appears below. */
-export function SendExampleCard({ endpointId }: { endpointId: string }) {
+export function SendExampleCard({ endpointId, subscribed }: { endpointId: string; subscribed: string[] | null }) {
   const t = useT();
   const { can } = usePortal();
   const queryClient = useQueryClient();
   const eventTypes = useEventTypes();
   const [chosen, setChosen] = useState("");
-  const eventTypeName = chosen || eventTypes.data?.[0]?.name || "";
+  // The first event type the endpoint subscribes to (exactly, or by its group's `prefix.*`), else the first of all.
+  const receives = (name: string) => !subscribed || subscribed.some((filter) => filter === name || filter === "*" || (filter.endsWith(".*") && name.startsWith(filter.slice(0, -1))));
+  const eventTypeName = chosen || eventTypes.data?.find((candidate) => receives(candidate.name))?.name || eventTypes.data?.[0]?.name || "";
   const eventType = eventTypes.data?.find((candidate) => candidate.name === eventTypeName);
   const send = useMutation({
     mutationFn: () => sendExample(endpointId, eventTypeName),
