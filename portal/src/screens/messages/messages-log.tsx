@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { Link } from "wouter";
 
 import { usePagedList } from "../../api/use-paged.ts";
@@ -20,6 +21,8 @@ interface LogProps {
 export function MessagesLog({ filter, onFilterChange, selectedId }: LogProps) {
   const { t, formatDateTime } = useI18n();
   const paged = usePagedList(["messages", filter], (iterator) => fetchLogPage(filter, Date.now(), iterator));
+  // Open beside the list on a wide screen; on a phone closed, so the messages come first.
+  const [filtersOpen] = useState(() => window.matchMedia("(min-width: 48rem)").matches);
 
   return (
     <section className="list-pane" aria-labelledby="messages-heading">
@@ -27,7 +30,7 @@ export function MessagesLog({ filter, onFilterChange, selectedId }: LogProps) {
         <h1 id="messages-heading">{t("messages.title")}</h1>
       </header>
       <MessageSearch />
-      <details className="filters-toggle" open>
+      <details className="filters-toggle" open={filtersOpen}>
         <summary>{t("messages.filters")}</summary>
         <LogFilters filter={filter} onChange={onFilterChange} />
       </details>
