@@ -79,12 +79,13 @@ describe("delivery: hostile receivers", { timeout: 120_000 }, () => {
       }
       case "/binary": {
         const body = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28]), randomBytes(64), Buffer.from("\u0000end")]);
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: ${body.length}\r\n\r\n`);
-        socket.write(body);
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+        socket.end(body);
         return;
       }
       default:
-        socket.write("HTTP/1.1 204 No Content\r\n\r\n");
+        // One request per connection: this server reads only a connection's first request.
+        socket.end("HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
     }
   }
 
