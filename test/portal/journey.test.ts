@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
-import { assertAccessible, launchBrowser } from "../helpers/browser.ts";
+import { assertAccessible } from "../helpers/browser.ts";
 import { api } from "../helpers/herald.ts";
-import { ALLOWED_CONSOLE_ERRORS, openPortal, portalLink, type PortalWorld, startPortalWorld, withScreenshotOnFailure } from "./support.ts";
+import { ALLOWED_CONSOLE_ERRORS, openPortal, portalLink, usePortalSession, withScreenshotOnFailure } from "./support.ts";
 
 /**
  * A consumer's whole journey through the portal, in real Chromium against a real Herald and a
@@ -17,17 +17,7 @@ import { ALLOWED_CONSOLE_ERRORS, openPortal, portalLink, type PortalWorld, start
  */
 
 describe("a consumer's whole journey", () => {
-  let browser: Browser;
-  let world: PortalWorld;
-
-  before(async () => {
-    world = await startPortalWorld();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
-  });
+  const session = usePortalSession();
 
   /** Waits until the admin API sees what `check` wants (the UI said it was done; the server agrees). */
   async function serverEventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
@@ -45,10 +35,10 @@ describe("a consumer's whole journey", () => {
   }
 
   test("open the link, add an endpoint, use every control on it, and find its messages", async () => {
-    const { h, receiver, appId } = world;
+    const { h, receiver, appId } = session.world;
     receiver.respond = () => ({ status: 200, headers: { "content-type": "application/json" }, body: '{"journey":"received"}' });
     const link = await portalLink(h, appId);
-    const portal = await openPortal(browser, link.url, { permissions: ["clipboard-read", "clipboard-write"] });
+    const portal = await openPortal(session.browser, link.url, { permissions: ["clipboard-read", "clipboard-write"] });
     const { page } = portal;
     const apiCalls = new Set<string>();
     page.on("request", (request) => {

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
-import { launchBrowser } from "../helpers/browser.ts";
-import { ALLOWED_CONSOLE_ERRORS, openPortal, portalLink, type PortalWorld, startPortalWorld, withScreenshotOnFailure } from "./support.ts";
+import { ALLOWED_CONSOLE_ERRORS, openPortal, portalLink, usePortalSession, withScreenshotOnFailure } from "./support.ts";
 
 /**
  * The portal by keyboard alone: the skip link tops the page, every control Tab reaches shows where
@@ -63,21 +62,11 @@ async function tabTo(page: Page, name: string | RegExp, limit = 40, key: "Tab" |
 }
 
 describe("the portal by keyboard", () => {
-  let browser: Browser;
-  let world: PortalWorld;
-
-  before(async () => {
-    world = await startPortalWorld();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
-  });
+  const session = usePortalSession();
 
   test("the skip link tops the page, the focus always shows, an endpoint is added and a dialog used without the mouse", async () => {
-    const { h, appId, receiver } = world;
-    const portal = await openPortal(browser, (await portalLink(h, appId)).url);
+    const { h, appId, receiver } = session.world;
+    const portal = await openPortal(session.browser, (await portalLink(h, appId)).url);
     const { page } = portal;
     await withScreenshotOnFailure(page, "keyboard", async () => {
       await page.getByRole("heading", { name: "Endpoints", level: 1 }).waitFor();

@@ -3,9 +3,8 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
-import { launchBrowser } from "../helpers/browser.ts";
 import {
   ALLOWED_CONSOLE_ERRORS,
   openPortal,
@@ -13,7 +12,7 @@ import {
   portalLink,
   type PortalWorld,
   sendMessage,
-  startPortalWorld,
+  startPortalWorld, usePortalSession,
   withScreenshotOnFailure,
 } from "./support.ts";
 
@@ -49,26 +48,16 @@ async function injected(page: Page): Promise<Injected> {
 }
 
 describe("the portal is safe with hostile content", () => {
-  let browser: Browser;
-  let world: PortalWorld;
-
-  before(async () => {
-    world = await startPortalWorld();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
-  });
+  const session = usePortalSession();
 
   test("payloads, response bodies, descriptions and header values holding HTML are shown as text and run nothing", async () => {
-    const { h, appId, receiver } = world;
+    const { h, appId, receiver } = session.world;
     receiver.respond = () => ({ status: 200, headers: { "content-type": "text/html" }, body: RESPONSE_HTML });
     const endpoint = await h.svix.endpoint.create(appId, { url: `${receiver.url}/xss`, description: `Shop ${IMG}` });
     await h.svix.endpoint.updateHeaders(appId, endpoint.id, { headers: { "X-Note": IMG } });
-    const msgId = await sendMessage(world, "invoice.paid", { invoiceId: "inv_xss", note: IMG, html: SCRIPT });
+    const msgId = await sendMessage(session.world, "invoice.paid", { invoiceId: "inv_xss", note: IMG, html: SCRIPT });
 
-    const portal = await openPortal(browser, (await portalLink(h, appId)).url);
+    const portal = await openPortal(session.browser, (await portalLink(h, appId)).url);
     const { page } = portal;
     await withScreenshotOnFailure(page, "xss", async () => {
       await page.getByText(`Shop ${IMG}`).first().waitFor();
@@ -102,8 +91,8 @@ describe("the portal is safe with hostile content", () => {
   });
 
   test("every request the portal makes stays on Herald's origin", async () => {
-    const { h, appId } = world;
-    const portal = await openPortal(browser, (await portalLink(h, appId)).url);
+    const { h, appId } = session.world;
+    const portal = await openPortal(session.browser, (await portalLink(h, appId)).url);
     const origins = new Set<string>();
     portal.page.on("request", (request) => origins.add(new URL(request.url()).origin));
     for (const screen of ["/endpoints", "/messages", "/event-types", "/activity"]) {

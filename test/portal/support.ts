@@ -4,11 +4,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import type { Browser, Page } from "playwright-core";
 
-import { newPage, type PageOptions, type TestPage } from "../helpers/browser.ts";
+import { launchBrowser, newPage, type PageOptions, type TestPage } from "../helpers/browser.ts";
 import { api, startTestHerald, type TestHerald, type TestHeraldOptions } from "../helpers/herald.ts";
 import { type Receiver, startReceiver } from "../helpers/receiver.ts";
 
@@ -244,4 +245,21 @@ export async function sessionToken(page: Page): Promise<string> {
   const token = (JSON.parse(stored) as { token?: unknown }).token;
   assert.equal(typeof token, "string");
   return token as string;
+}
+
+/**
+ * A portal world and a browser for the tests of the enclosing describe, started before them and
+ * closed after: `const session = usePortalSession()`, then `session.world`, `session.browser`.
+ */
+export function usePortalSession(): { world: PortalWorld; browser: Browser } {
+  const session = {} as { world: PortalWorld; browser: Browser };
+  before(async () => {
+    session.world = await startPortalWorld();
+    session.browser = await launchBrowser();
+  });
+  after(async () => {
+    await session.browser?.close();
+    await session.world?.close();
+  });
+  return session;
 }
